@@ -1,0 +1,24 @@
+//! Runs spacesmith SDK plugins: WebAssembly components built against a versioned WIT contract
+//! (`wit/`), sandboxed (no files, network, environment, real clock or randomness), with memory,
+//! time and output limits, and a compiled-component cache so only the first run ever compiles.
+//!
+//! Flow: [`Runtime::load`] reads the contract version from the component's exports, compiles or
+//! loads the cached compilation, links it, and calls `info`; then [`Plugin::scaffold`],
+//! [`Plugin::rules`] and [`Plugin::check`] each run in a fresh instance.
+
+pub mod contract;
+mod limits;
+pub mod model;
+pub mod output;
+mod render;
+mod runtime;
+mod v0_1;
+
+pub use contract::{ContractError, Version};
+pub use limits::Limits;
+pub use model::*;
+pub use output::{OutputError, PathProblem};
+pub use runtime::{
+    FailureKind, LoadError, LoadErrorKind, LogLevel, LogSink, Plugin, PluginError, PluginSource, RESERVED_OPTION_NAMES, Runtime,
+    RuntimeConfig, RuntimeError,
+};

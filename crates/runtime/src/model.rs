@@ -1,0 +1,198 @@
+//! The host's view of plugin data, independent of any one contract version: each version's bindings
+//! convert into these types, so the rest of the host has one code path however many versions it serves.
+
+use serde::Serialize;
+
+/// What a plugin says about itself (`info`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PluginInfo {
+    pub name: String,
+    pub sdk_id: String,
+    pub version: String,
+    pub description: String,
+    pub checks_sdks: Vec<String>,
+    pub default_port: Option<u16>,
+    pub options: Vec<OptionSpec>,
+}
+
+impl PluginInfo {
+    pub fn option(&self, name: &str) -> Option<&OptionSpec> {
+        self.options.iter().find(|o| o.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OptionSpec {
+    pub name: String,
+    pub kind: OptionKind,
+    pub default: Option<OptionValue>,
+    pub help: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum OptionKind {
+    Text,
+    Flag,
+    Integer { min: i64, max: i64 },
+    Choice { values: Vec<String> },
+    Url,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum OptionValue {
+    Text(String),
+    Flag(bool),
+    Integer(i64),
+}
+
+impl std::fmt::Display for OptionValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OptionValue::Text(s) => f.write_str(s),
+            OptionValue::Flag(b) => write!(f, "{b}"),
+            OptionValue::Integer(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// URL schemes a `url` option accepts; anything else is almost certainly a typo.
+const URL_SCHEMES: &[&str] = &["https://", "http://", "ssh://", "git://", "file://"];
+
+impl OptionSpec {
+    /// Parse a command-line value for this option; the error says what was expected.
+    pub fn parse(&self, raw: &str) -> Result<OptionValue, String> {
+        let value = match &self.kind {
+            OptionKind::Flag => match raw {
+                "true" | "yes" | "1" | "on" => OptionValue::Flag(true),
+                "false" | "no" | "0" | "off" => OptionValue::Flag(false),
+                _ => return Err(format!("expected true or false, got `{raw}`")),
+            },
+            OptionKind::Integer { .. } => match raw.trim().parse::<i64>() {
+                Ok(n) => OptionValue::Integer(n),
+                Err(_) => return Err(format!("expected a whole number, got `{raw}`")),
+            },
+            _ => OptionValue::Text(raw.to_string()),
+        };
+        self.validate(&value)?;
+        Ok(value)
+    }
+
+    /// Check a value against the option's kind; the host runs this before every scaffold call.
+    pub fn validate(&self, value: &OptionValue) -> Result<(), String> {
+        match (&self.kind, value) {
+            (OptionKind::Text, OptionValue::Text(_)) | (OptionKind::Flag, OptionValue::Flag(_)) => Ok(()),
+            (OptionKind::Integer { min, max }, OptionValue::Integer(n)) => {
+                if n < min || n > max {
+                    Err(format!("{n} is out of range: expected {min} to {max}"))
+                } else {
+                    Ok(())
+                }
+            }
+            (OptionKind::Choice { values }, OptionValue::Text(s)) => {
+                if values.iter().any(|v| v == s) {
+                    Ok(())
+                } else {
+                    Err(format!("`{s}` is not one of: {}", values.join(", ")))
+                }
+            }
+            (OptionKind::Url, OptionValue::Text(s)) => {
+                if URL_SCHEMES.iter().any(|p| s.starts_with(p)) && s.len() > 8 && !s.contains(char::is_whitespace) {
+                    Ok(())
+                } else {
+                    Err(format!("`{s}` is not an absolute URL (https://, http://, ssh://, git:// or file://)"))
+                }
+            }
+            (kind, value) => Err(format!("a {} value does not fit a {} option", value_type(value), kind_name(kind))),
+        }
+    }
+}
+
+fn value_type(v: &OptionValue) -> &'static str {
+    match v {
+        OptionValue::Text(_) => "text",
+        OptionValue::Flag(_) => "boolean",
+        OptionValue::Integer(_) => "integer",
+    }
+}
+
+pub fn kind_name(k: &OptionKind) -> &'static str {
+    match k {
+        OptionKind::Text => "text",
+        OptionKind::Flag => "flag",
+        OptionKind::Integer { .. } => "integer",
+        OptionKind::Choice { .. } => "choice",
+        OptionKind::Url => "url",
+    }
+}
+
+/// Input of `scaffold`: options are complete (defaults merged) and validated.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScaffoldInput {
+    pub project_name: String,
+    pub title: String,
+    pub api: bool,
+    pub options: Vec<(String, OptionValue)>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GeneratedFile {
+    pub path: String,
+    #[serde(skip)]
+    pub contents: Vec<u8>,
+    pub executable: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretStage {
+    Build,
+    Runtime,
+}
+
+impl SecretStage {
+    pub fn label(self) -> &'static str {
+        match self {
+            SecretStage::Build => "build-time",
+            SecretStage::Runtime => "runtime",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SecretSpec {
+    pub name: String,
+    pub stage: SecretStage,
+    pub required: bool,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct VariableSpec {
+    pub name: String,
+    pub value: String,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScaffoldOutput {
+    pub files: Vec<GeneratedFile>,
+    pub secrets: Vec<SecretSpec>,
+    pub variables: Vec<VariableSpec>,
+    pub notices: Vec<String>,
+}
+
+/// A project as given to `check`: the files an upload would send, text only and size-capped.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectInput {
+    pub files: Vec<ProjectFileInput>,
+    pub front_matter_json: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectFileInput {
+    pub path: String,
+    pub contents: Vec<u8>,
+    pub truncated: bool,
+}

@@ -1,0 +1,247 @@
+//! Load a project directory the way an upload sees it: `.gitignore` and `.git/info/exclude`
+//! respected, `.git/` never included, hidden files included, symlinks not followed.
+
+use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Bytes git inspects to decide whether a file is binary; we use the same heuristic.
+const SNIFF_LEN: usize = 8000;
+
+/// One file as the checks see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectFile {
+    /// Project-relative, `/`-separated.
+    pub path: String,
+    /// Size on disk in bytes.
+    pub size: u64,
+    /// Full contents for text files up to the cap; empty if binary or over the cap.
+    pub contents: Vec<u8>,
+    /// Over the cap, so `contents` was not read.
+    pub truncated: bool,
+    /// Contains a NUL byte in its first 8000 bytes (and is not UTF-16).
+    pub binary: bool,
+}
+
+impl ProjectFile {
+    /// An in-memory text file, for tests and for callers that build projects without a disk.
+    pub fn text(path: &str, contents: impl Into<Vec<u8>>) -> ProjectFile {
+        let contents = contents.into();
+        ProjectFile {
+            path: path.to_owned(),
+            size: contents.len() as u64,
+            binary: looks_binary(&contents),
+            contents,
+            truncated: false,
+        }
+    }
+}
+
+/// A project directory as an upload would send it, plus what it left out and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// The directory that was loaded, as given.
+    pub root: PathBuf,
+    /// Every file that would be uploaded, sorted by path.
+    pub files: Vec<ProjectFile>,
+    /// `.git` directories (or gitlink files) below the root, e.g. `vendor/lib/.git`; not descended into.
+    pub nested_git_dirs: Vec<String>,
+    /// Paths excluded by ignore rules; directories end with `/` and are not descended into.
+    pub ignored: Vec<String>,
+    /// Symbolic links, which are neither followed nor uploaded.
+    pub symlinks: Vec<String>,
+}
+
+/// Why a project could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The root does not exist.
+    #[error("project directory {} does not exist; check the path or create it with `spacesmith new`", .0.display())]
+    NotFound(PathBuf),
+    /// The root is a file (or something else), not a directory.
+    #[error("{} is not a directory; pass the folder that contains README.md", .0.display())]
+    NotADirectory(PathBuf),
+    /// A directory or file inside the project could not be read.
+    #[error("cannot read {}: {source}; fix its permissions or add it to .gitignore", path.display())]
+    Unreadable {
+        /// What failed to read.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Project {
+    /// An in-memory project, e.g. for plugin tests; files are sorted.
+    pub fn from_files(root: impl Into<PathBuf>, mut files: Vec<ProjectFile>) -> Project {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Project { root: root.into(), files, nested_git_dirs: Vec::new(), ignored: Vec::new(), symlinks: Vec::new() }
+    }
+
+    /// The file at a project-relative path, if it would be uploaded.
+    pub fn file(&self, path: &str) -> Option<&ProjectFile> {
+        self.files.binary_search_by(|f| f.path.as_str().cmp(path)).ok().map(|i| &self.files[i])
+    }
+
+    /// The file's text: `None` if absent, binary or over the cap; `Err(offset)` points at the
+    /// first byte that is not UTF-8.
+    pub fn text(&self, path: &str) -> Option<Result<&str, usize>> {
+        let f = self.file(path).filter(|f| !f.binary && !f.truncated)?;
+        Some(std::str::from_utf8(&f.contents).map_err(|e| e.valid_up_to()))
+    }
+
+    /// Whether `path` exists on disk but is excluded by an ignore rule (directly or via a parent).
+    pub fn is_ignored(&self, path: &str) -> bool {
+        self.ignored.iter().any(|i| match i.strip_suffix('/') {
+            Some(dir) => path.starts_with(i) || path == dir,
+            None => path == i,
+        })
+    }
+}
+
+/// Walk `root` like an upload would: .gitignore (and .git/info/exclude) respected, `.git/` never
+/// included, hidden files included, symlinks not followed. Text files up to `text_cap` bytes are read.
+pub fn load(root: &Path, text_cap: u64) -> Result<Project, LoadError> {
+    let meta = fs::metadata(root).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => LoadError::NotFound(root.to_owned()),
+        _ => LoadError::Unreadable { path: root.to_owned(), source: e },
+    })?;
+    if !meta.is_dir() {
+        return Err(LoadError::NotADirectory(root.to_owned()));
+    }
+    let mut project = Project::from_files(root, Vec::new());
+    let mut matchers = Vec::new();
+    // Lowest precedence first: .git/info/exclude, then each .gitignore from the root down.
+    let exclude = root.join(".git").join("info").join("exclude");
+    if exclude.is_file() {
+        matchers.push(matcher(root, &exclude));
+    }
+    walk(root, "", &mut matchers, text_cap, &mut project)?;
+    project.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(project)
+}
+
+fn matcher(dir: &Path, file: &Path) -> Gitignore {
+    let mut b = GitignoreBuilder::new(dir);
+    // Bad lines are skipped, as git skips them; the rest of the file still applies.
+    let _ = b.add(file);
+    b.build().unwrap_or_else(|_| Gitignore::empty())
+}
+
+fn is_ignored(matchers: &[Gitignore], path: &Path, is_dir: bool) -> bool {
+    for m in matchers.iter().rev() {
+        match m.matched(path, is_dir) {
+            Match::Ignore(_) => return true,
+            Match::Whitelist(_) => return false,
+            Match::None => {}
+        }
+    }
+    false
+}
+
+fn unreadable(path: &Path) -> impl FnOnce(io::Error) -> LoadError + '_ {
+    move |source| LoadError::Unreadable { path: path.to_owned(), source }
+}
+
+fn walk(dir: &Path, rel: &str, matchers: &mut Vec<Gitignore>, cap: u64, project: &mut Project) -> Result<(), LoadError> {
+    let gitignore = dir.join(".gitignore");
+    let pushed = gitignore.is_file();
+    if pushed {
+        matchers.push(matcher(dir, &gitignore));
+    }
+    let mut entries = fs::read_dir(dir).map_err(unreadable(dir))?.collect::<Result<Vec<_>, _>>().map_err(unreadable(dir))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let abs = entry.path();
+        let rel_path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let ft = entry.file_type().map_err(unreadable(&abs))?;
+        if name == ".git" {
+            if !rel.is_empty() {
+                project.nested_git_dirs.push(rel_path);
+            }
+            continue;
+        }
+        if is_ignored(matchers, &abs, ft.is_dir()) {
+            project.ignored.push(if ft.is_dir() { format!("{rel_path}/") } else { rel_path });
+            continue;
+        }
+        if ft.is_symlink() {
+            project.symlinks.push(rel_path);
+        } else if ft.is_dir() {
+            walk(&abs, &rel_path, matchers, cap, project)?;
+        } else if ft.is_file() {
+            project.files.push(read_file(&abs, rel_path, cap)?);
+        }
+        // Sockets, FIFOs and devices cannot be uploaded; skip them.
+    }
+    if pushed {
+        matchers.pop();
+    }
+    Ok(())
+}
+
+fn looks_binary(head: &[u8]) -> bool {
+    // UTF-16 text is full of NULs but is text; the checks report its encoding instead.
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    !utf16 && head[..head.len().min(SNIFF_LEN)].contains(&0)
+}
+
+fn read_file(abs: &Path, path: String, cap: u64) -> Result<ProjectFile, LoadError> {
+    let mut file = fs::File::open(abs).map_err(unreadable(abs))?;
+    let size = file.metadata().map_err(unreadable(abs))?.len();
+    let mut head = Vec::with_capacity(SNIFF_LEN.min(size as usize));
+    (&mut file).take(SNIFF_LEN as u64).read_to_end(&mut head).map_err(unreadable(abs))?;
+    let binary = looks_binary(&head);
+    let truncated = size > cap;
+    let contents = if binary || truncated {
+        Vec::new()
+    } else {
+        let mut all = head;
+        file.read_to_end(&mut all).map_err(unreadable(abs))?;
+        all
+    };
+    Ok(ProjectFile { path, size, contents, truncated, binary })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_reports_first_invalid_byte() {
+        let p = Project::from_files(
+            "/x",
+            vec![
+                ProjectFile::text("b.py", b"ok\n\xe9t\xe9\n".to_vec()),
+                ProjectFile::text("a.md", "héllo"),
+                ProjectFile::text("bin", b"\x00\x01".to_vec()),
+            ],
+        );
+        assert_eq!(p.files[0].path, "a.md");
+        assert_eq!(p.text("a.md"), Some(Ok("héllo")));
+        assert_eq!(p.text("b.py"), Some(Err(3)));
+        assert_eq!(p.text("bin"), None);
+        assert_eq!(p.text("missing"), None);
+        assert!(p.file("bin").unwrap().binary);
+    }
+
+    #[test]
+    fn utf16_is_not_binary() {
+        assert!(!looks_binary(&[0xFF, 0xFE, b'a', 0]));
+        assert!(looks_binary(&[b'a', 0]));
+    }
+
+    #[test]
+    fn ignored_lookup() {
+        let mut p = Project::from_files("/x", vec![]);
+        p.ignored = vec!["node_modules/".into(), "app.py".into()];
+        assert!(p.is_ignored("node_modules/x/y.js"));
+        assert!(p.is_ignored("node_modules"));
+        assert!(p.is_ignored("app.py"));
+        assert!(!p.is_ignored("app.pyc"));
+    }
+}

@@ -1,0 +1,72 @@
+//! "Did you mean" suggestions by edit distance, shared by key, value and hardware checks.
+
+/// Lowercase and drop separators so `color-from`, `colorfrom` and `colorFrom` compare equal.
+fn normalise(s: &str) -> String {
+    s.chars().filter(|c| !matches!(c, '_' | '-' | ' ' | '.')).flat_map(char::to_lowercase).collect()
+}
+
+/// Optimal-string-alignment distance: Levenshtein plus adjacent transpositions (`sdk_verison`).
+pub(crate) fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The candidate closest to `input`, if it is close enough to be a plausible typo.
+pub(crate) fn closest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let norm = normalise(input);
+    if norm.is_empty() {
+        return None;
+    }
+    if let Some(c) = candidates.iter().find(|c| normalise(c) == norm) {
+        return Some(c);
+    }
+    let limit = (norm.chars().count() / 3).clamp(1, 3);
+    candidates
+        .iter()
+        .map(|c| (distance(&norm, &normalise(c)), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("verison", "version"), 1);
+        assert_eq!(distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn suggestions() {
+        let keys = ["colorFrom", "colorTo", "sdk_version", "app_port", "title"];
+        assert_eq!(closest("colorfrom", &keys), Some("colorFrom"));
+        assert_eq!(closest("color-to", &keys), Some("colorTo"));
+        assert_eq!(closest("sdk_verison", &keys), Some("sdk_version"));
+        assert_eq!(closest("app-port", &keys), Some("app_port"));
+        assert_eq!(closest("titel", &keys), Some("title"));
+        assert_eq!(closest("completely_different", &keys), None);
+        assert_eq!(closest("", &keys), None);
+    }
+}

@@ -1,0 +1,41 @@
+//! The one configuration layer: where things live and which limits apply, read once from the
+//! environment so no command reaches for an environment variable on its own.
+
+use std::path::PathBuf;
+
+use spacesmith_runtime::Limits;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Compiled plugins; None disables the cache (`SPACESMITH_NO_CACHE=1`).
+    pub cache_dir: Option<PathBuf>,
+    pub limits: Limits,
+    /// Bytes of each project file handed to checks; larger files are marked truncated.
+    pub text_cap: u64,
+}
+
+impl Settings {
+    pub fn from_env() -> Self {
+        let no_cache = std::env::var_os("SPACESMITH_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0");
+        Settings {
+            cache_dir: if no_cache { None } else { default_cache_dir().map(|d| d.join("plugins")) },
+            limits: Limits::default(),
+            text_cap: 1 << 20,
+        }
+    }
+}
+
+/// `$SPACESMITH_CACHE_DIR`, else the platform's per-user cache directory.
+fn default_cache_dir() -> Option<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = var("SPACESMITH_CACHE_DIR") {
+        return Some(dir);
+    }
+    if cfg!(windows) {
+        return var("LOCALAPPDATA").map(|d| d.join("spacesmith").join("cache"));
+    }
+    if cfg!(target_os = "macos") {
+        return var("HOME").map(|d| d.join("Library/Caches/spacesmith"));
+    }
+    var("XDG_CACHE_HOME").or_else(|| var("HOME").map(|h| h.join(".cache"))).map(|d| d.join("spacesmith"))
+}

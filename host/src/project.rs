@@ -1,0 +1,327 @@
+//! `ProjectService`: scaffold a Space project, validate a Space repository, list rules. It decides;
+//! the CLI (or any other front end) only parses input and prints what comes back.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use spacesmith_runtime::{
+    OptionKind, OptionValue, Plugin, ProjectFileInput, ProjectInput, ScaffoldInput, ScaffoldOutput, SecretStage,
+};
+use spacesmith_spec::{Finding, RuleInfo, Severity};
+
+use crate::error::{AppError, Exit};
+use crate::registry::PluginRegistry;
+use crate::writer::{self, PlannedFile, WriteError};
+
+/// An option value as the user gave it: text from a command line, or already typed (JSON, API).
+#[derive(Debug, Clone)]
+pub enum RawValue {
+    Text(String),
+    Typed(OptionValue),
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub dir: PathBuf,
+    pub sdk: String,
+    pub title: Option<String>,
+    pub api: bool,
+    pub options: Vec<(String, RawValue)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginSummary {
+    pub sdk: String,
+    pub name: String,
+    pub version: String,
+    pub contract: String,
+}
+
+impl PluginSummary {
+    fn of(p: &Plugin) -> Self {
+        let i = p.info();
+        PluginSummary {
+            sdk: i.sdk_id.clone(),
+            name: i.name.clone(),
+            version: i.version.clone(),
+            contract: p.contract().to_string(),
+        }
+    }
+}
+
+/// One secret the project needs, with how to provide it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretNotice {
+    pub name: String,
+    pub stage: SecretStage,
+    pub required: bool,
+    pub why: String,
+    pub how: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewReport {
+    pub success: bool,
+    pub dir: PathBuf,
+    pub dry_run: bool,
+    pub title: String,
+    pub plugin: PluginSummary,
+    pub options: serde_json::Map<String, serde_json::Value>,
+    pub files: Vec<PlannedFile>,
+    pub secrets: Vec<SecretNotice>,
+    pub variables: Vec<spacesmith_runtime::VariableSpec>,
+    pub notices: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationReport {
+    pub findings: Vec<Finding>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub sdk: Option<String>,
+    pub plugin: Option<PluginSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleEntry {
+    /// `config`, `common`, or the plugin's SDK id.
+    pub source: String,
+    #[serde(flatten)]
+    pub rule: RuleInfo,
+}
+
+/// Projects on the local disk: what the CLI and any future HTTP front end call.
+pub trait ProjectService {
+    /// Scaffold and (unless `dry_run`) write a project. Nothing is written on any error.
+    fn new_project(&self, req: &NewRequest, force: bool, dry_run: bool) -> Result<NewReport, AppError>;
+    /// Check a Space repository: front matter, common rules, then the rules of the plugin for its SDK.
+    fn validate(&self, dir: &Path) -> Result<ValidationReport, AppError>;
+    /// Every rule: the shared ones, then each plugin's (or only `sdk`'s plugin's).
+    fn rules(&self, sdk: Option<&str>) -> Result<Vec<RuleEntry>, AppError>;
+}
+
+/// The implementation over a plugin registry.
+pub struct Projects {
+    registry: Arc<dyn PluginRegistry>,
+    text_cap: u64,
+}
+
+impl Projects {
+    pub fn new(registry: Arc<dyn PluginRegistry>, text_cap: u64) -> Self {
+        Projects { registry, text_cap }
+    }
+}
+
+impl ProjectService for Projects {
+    fn new_project(&self, req: &NewRequest, force: bool, dry_run: bool) -> Result<NewReport, AppError> {
+        let plugin = self.registry.get(&req.sdk)?;
+        let options = merge_options(&plugin, &req.options)?;
+        let project_name = project_name(&req.dir)?;
+        let title = req.title.clone().unwrap_or_else(|| title_from(&project_name));
+        if title.trim().is_empty() {
+            return Err(AppError::usage("BAD_TITLE", "the title is empty").hint("Pass --title \"My Space\"."));
+        }
+        let input = ScaffoldInput { project_name, title: title.clone(), api: req.api, options: options.clone() };
+        let out: ScaffoldOutput = plugin.scaffold(&input)?;
+        let files = if dry_run { writer::plan(&req.dir, &out.files) } else { writer::write(&req.dir, &out.files, force) };
+        let files = files.map_err(|e| write_error(e, &req.dir))?;
+        Ok(NewReport {
+            success: true,
+            dir: req.dir.clone(),
+            dry_run,
+            title,
+            plugin: PluginSummary::of(&plugin),
+            options: options.iter().map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default())).collect(),
+            files,
+            secrets: out.secrets.iter().map(secret_notice).collect(),
+            variables: out.variables,
+            notices: out.notices,
+        })
+    }
+
+    fn validate(&self, dir: &Path) -> Result<ValidationReport, AppError> {
+        let project = spacesmith_spec::project::load(dir, self.text_cap).map_err(|e| {
+            AppError::usage("PROJECT_UNREADABLE", format!("cannot validate {}: {e}", dir.display()))
+                .hint("Pass the directory of a Space repository (the one holding README.md).")
+        })?;
+        let checked = spacesmith_spec::check_project(&project);
+        let mut findings = checked.findings;
+        let front_matter = checked.front_matter.as_ref();
+        let sdk = front_matter.and_then(|fm| fm.sdk()).map(str::to_string);
+        let mut plugin_summary = None;
+        if let Some(sdk) = &sdk {
+            match self.registry.for_readme_sdk(sdk)? {
+                Some(plugin) => {
+                    let input = ProjectInput {
+                        files: project
+                            .files
+                            .iter()
+                            .map(|f| ProjectFileInput {
+                                path: f.path.clone(),
+                                contents: f.contents.clone(),
+                                truncated: f.truncated || f.binary,
+                            })
+                            .collect(),
+                        front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
+                    };
+                    findings.extend(plugin.check(&input)?);
+                    plugin_summary = Some(PluginSummary::of(&plugin));
+                }
+                None => findings.push(Finding {
+                    rule: "spacesmith/no-plugin".into(),
+                    severity: Severity::Info,
+                    path: Some("README.md".into()),
+                    line: front_matter.and_then(|fm| fm.line_of("sdk")),
+                    message: format!("no plugin checks `sdk: {sdk}` Spaces; only the configuration and common rules ran"),
+                    fix: None,
+                    field: Some("sdk".into()),
+                }),
+            }
+        }
+        findings.sort_by(|a, b| (&a.path, a.line, a.severity, &a.rule).cmp(&(&b.path, b.line, b.severity, &b.rule)));
+        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+        Ok(ValidationReport {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            findings,
+            sdk,
+            plugin: plugin_summary,
+        })
+    }
+
+    fn rules(&self, sdk: Option<&str>) -> Result<Vec<RuleEntry>, AppError> {
+        let mut entries: Vec<RuleEntry> = Vec::new();
+        let shared = [("config", spacesmith_spec::config_rules()), ("common", spacesmith_spec::common::rules())];
+        for (source, rules) in shared {
+            entries.extend(rules.into_iter().map(|rule| RuleEntry { source: source.into(), rule }));
+        }
+        entries.push(RuleEntry { source: "spacesmith".into(), rule: no_plugin_rule() });
+        let ids = match sdk {
+            Some(s) => vec![self.registry.get(s)?.info().sdk_id.clone()],
+            None => self.registry.sdk_ids(),
+        };
+        for id in ids {
+            let plugin = self.registry.get(&id)?;
+            entries.extend(plugin.rules()?.into_iter().map(|rule| RuleEntry { source: id.clone(), rule }));
+        }
+        Ok(entries)
+    }
+}
+
+fn no_plugin_rule() -> RuleInfo {
+    RuleInfo {
+        id: "spacesmith/no-plugin".into(),
+        severity: Severity::Info,
+        summary: "No plugin checks this SDK".into(),
+        explanation:
+            "Only the configuration and common rules ran, because no installed plugin declares that it checks Spaces of this SDK."
+                .into(),
+        fix: "Nothing to fix; pass --plugin FILE to use a plugin for this SDK.".into(),
+    }
+}
+
+/// Defaults merged with the user's values, each validated against the plugin's option schema.
+fn merge_options(plugin: &Plugin, given: &[(String, RawValue)]) -> Result<Vec<(String, OptionValue)>, AppError> {
+    let info = plugin.info();
+    let mut merged: Vec<(String, Option<OptionValue>)> =
+        info.options.iter().map(|o| (o.name.clone(), o.default.clone())).collect();
+    for (name, raw) in given {
+        let Some(spec) = info.option(name) else {
+            let known = info.options.iter().map(|o| format!("--{}", o.name)).collect::<Vec<_>>().join(", ");
+            return Err(AppError::usage("UNKNOWN_OPTION", format!("the {} plugin has no option `{name}`", info.sdk_id))
+                .hint(if known.is_empty() { "It takes no options.".to_string() } else { format!("Its options: {known}.") }));
+        };
+        let value = match raw {
+            RawValue::Text(s) => spec.parse(s),
+            RawValue::Typed(v) => spec.validate(v).map(|_| v.clone()),
+        }
+        .map_err(|e| {
+            AppError::usage("BAD_OPTION", format!("invalid value for --{name}: {e}")).hint(format!("--{name}: {}", spec.help))
+        })?;
+        merged.iter_mut().find(|(n, _)| n == name).expect("option exists").1 = Some(value);
+    }
+    Ok(merged.into_iter().filter_map(|(n, v)| v.map(|v| (n, v))).collect())
+}
+
+fn project_name(dir: &Path) -> Result<String, AppError> {
+    let absolute = if dir.is_absolute() { dir.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(dir) };
+    let name = absolute.components().rev().find_map(|c| match c {
+        std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+        _ => None,
+    });
+    name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+        AppError::usage("BAD_DIR", format!("cannot name a project after {}", dir.display()))
+            .hint("Pass a directory such as `my-space`.")
+    })
+}
+
+/// `my-cool_space` → `My Cool Space`.
+fn title_from(name: &str) -> String {
+    name.split(['-', '_', ' ', '.'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn secret_notice(s: &spacesmith_runtime::SecretSpec) -> SecretNotice {
+    let how = match s.stage {
+        SecretStage::Runtime => format!(
+            "Add a secret named {} in the Space's Settings → Variables and secrets; the running app reads it from its environment. For a local run, export {} in your shell.",
+            s.name, s.name
+        ),
+        SecretStage::Build => format!(
+            "Add a secret named {} in the Space's Settings → Variables and secrets; the Hub mounts it into `docker build` at /run/secrets/{}, so it never lands in an image layer.",
+            s.name, s.name
+        ),
+    };
+    SecretNotice { name: s.name.clone(), stage: s.stage, required: s.required, why: s.why.clone(), how }
+}
+
+fn write_error(e: WriteError, dir: &Path) -> AppError {
+    match e {
+        WriteError::Exists { .. } => AppError::usage("FILES_EXIST", e.to_string()).hint(format!(
+            "Nothing was written. Pass --force to overwrite them, or choose another directory than {}.",
+            dir.display()
+        )),
+        WriteError::NotADirectory(_) | WriteError::Blocked { .. } => AppError::usage("TARGET_BLOCKED", e.to_string())
+            .hint("Nothing was written. Move it away or choose another directory."),
+        WriteError::Io { .. } => AppError::new("WRITE_FAILED", Exit::Failed, e.to_string())
+            .hint("Nothing was left half-written: any file already placed was restored."),
+    }
+}
+
+/// Human-readable kind of an option, for help text.
+pub fn option_kind_label(kind: &OptionKind) -> String {
+    match kind {
+        OptionKind::Text => "TEXT".into(),
+        OptionKind::Flag => String::new(),
+        OptionKind::Integer { .. } => "N".into(),
+        OptionKind::Choice { .. } => "CHOICE".into(),
+        OptionKind::Url => "URL".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_come_from_directory_names() {
+        assert_eq!(title_from("my-cool_space"), "My Cool Space");
+        assert_eq!(title_from("demo"), "Demo");
+        assert_eq!(title_from("x--y"), "X Y");
+    }
+
+    #[test]
+    fn project_names_ignore_trailing_dots() {
+        assert_eq!(project_name(Path::new("a/b/space")).unwrap(), "space");
+        assert_eq!(project_name(Path::new("/tmp/x/.")).unwrap(), "x");
+    }
+}
