@@ -32,7 +32,8 @@ fn render(case: &Case) -> (String, Dir) {
     args.extend_from_slice(case.args);
     let run = dir.cmd(&args).expect(0);
     let report = run.json();
-    let mut snap = format!("# spacesmith new demo-space --sdk {} {}\n", case.sdk, case.args.join(" "));
+    let header = format!("# spacesmith new demo-space --sdk {} {}", case.sdk, case.args.join(" "));
+    let mut snap = format!("{}\n", header.trim_end());
     for s in report["secrets"].as_array().unwrap() {
         let required = if s["required"].as_bool().unwrap() { "required" } else { "optional" };
         snap.push_str(&format!(

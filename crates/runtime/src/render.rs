@@ -53,6 +53,9 @@ pub(crate) fn render_now(name: &str, template: &str, context_json: &str, max_byt
     }
     let context = tera::Context::from_value(value).map_err(|e| describe(&e))?;
     let mut tera = tera::Tera::default();
+    // Output is Dockerfiles, YAML and Python as often as HTML: escaping by file name would turn quotes
+    // into entities. Templates escape explicitly (`| escape`) where they need it.
+    tera.autoescape_on(vec![]);
     tera.register_function("get_env", |_: &HashMap<String, Value>| -> tera::Result<Value> {
         Err("get_env is not available: plugins get no host environment".into())
     });
@@ -113,6 +116,12 @@ mod tests {
             later(),
         );
         assert_eq!(out.unwrap(), "Hello X012");
+    }
+
+    #[test]
+    fn never_autoescapes() {
+        let out = render_now("index.html", "{{ s }}|{{ s | escape }}", r#"{"s":"<a href=\"x\">"}"#, 1 << 20).unwrap();
+        assert_eq!(out, "<a href=\"x\">|&lt;a href=&quot;x&quot;&gt;");
     }
 
     #[test]
