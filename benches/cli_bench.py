@@ -48,6 +48,7 @@ def ms(seconds):
 def build_template(generated, template):
     """A cookiecutter template whose output equals `generated` for title/slug."""
     jinja = re.compile(r"(\{\{|\}\}|\{%|%\}|\{#|#\})")
+    template.mkdir(parents=True, exist_ok=True)
     (template / "cookiecutter.json").write_text(f'{{"title": "{TITLE}", "project_slug": "{SLUG}"}}\n')
     body = template / "{{cookiecutter.project_slug}}"
     for rel, (data, executable) in tree(generated).items():

@@ -155,15 +155,7 @@ impl ProjectService for Projects {
             match self.registry.for_readme_sdk(sdk)? {
                 Some(plugin) => {
                     let input = ProjectInput {
-                        files: project
-                            .files
-                            .iter()
-                            .map(|f| ProjectFileInput {
-                                path: f.path.clone(),
-                                contents: f.contents.clone(),
-                                truncated: f.truncated || f.binary,
-                            })
-                            .collect(),
+                        files: check_input(&project.files, CHECK_INPUT_BUDGET),
                         front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
                     };
                     findings.extend(plugin.check(&input)?);
@@ -209,6 +201,34 @@ impl ProjectService for Projects {
         }
         Ok(entries)
     }
+}
+
+/// Text handed to a plugin's `check` in all: well inside its memory limit, whatever the repository.
+const CHECK_INPUT_BUDGET: usize = 8 << 20;
+
+/// The project as `check` sees it. Files nearest the root and smallest come first (Dockerfile,
+/// start.sh, the app), and files past the budget are passed as truncated, with no contents.
+fn check_input(files: &[spacesmith_spec::project::ProjectFile], budget: usize) -> Vec<ProjectFileInput> {
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| (files[i].path.matches('/').count(), files[i].contents.len()));
+    let mut keep = vec![false; files.len()];
+    let mut used = 0usize;
+    for i in order {
+        let f = &files[i];
+        if !f.binary && !f.truncated && used + f.contents.len() <= budget {
+            used += f.contents.len();
+            keep[i] = true;
+        }
+    }
+    files
+        .iter()
+        .zip(keep)
+        .map(|(f, keep)| ProjectFileInput {
+            path: f.path.clone(),
+            contents: if keep { f.contents.clone() } else { Vec::new() },
+            truncated: !keep,
+        })
+        .collect()
 }
 
 fn no_plugin_rule() -> RuleInfo {
@@ -311,6 +331,18 @@ pub fn option_kind_label(kind: &OptionKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_input_keeps_root_and_small_files_within_budget() {
+        use spacesmith_spec::project::ProjectFile;
+        let file = |path: &str, size: usize| ProjectFile::text(path, vec![b'x'; size]);
+        let files = vec![file("Dockerfile", 10), file("data/big.txt", 80), file("data/small.txt", 5), file("app.py", 50)];
+        let input = check_input(&files, 70);
+        let kept: Vec<(&str, bool)> = input.iter().map(|f| (f.path.as_str(), f.truncated)).collect();
+        assert_eq!(kept, [("Dockerfile", false), ("data/big.txt", true), ("data/small.txt", false), ("app.py", false)]);
+        assert!(input[1].contents.is_empty());
+        assert_eq!(input.iter().map(|f| f.contents.len()).sum::<usize>(), 65);
+    }
 
     #[test]
     fn titles_come_from_directory_names() {

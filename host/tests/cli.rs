@@ -211,6 +211,19 @@ fn hard_coded_tokens_are_found_but_never_echoed() {
     assert!(!run.stderr.contains(&token), "the token was echoed");
 }
 
+#[test]
+fn large_repositories_validate_within_plugin_limits() {
+    let dir = Dir::new();
+    dir.cmd(&["new", "s", "--sdk", "docker"]).expect(0);
+    let line = "some text that is not a token\n".repeat(30_000); // ~0.9 MB; 80 of them are past a 64 MiB plugin
+    for i in 0..80 {
+        dir.write(&format!("s/data/part-{i}.txt"), &line);
+    }
+    let v = dir.cmd(&["validate", "s", "--json"]).expect(0).json();
+    assert_eq!(v["errors"], 0, "{v}");
+    assert_eq!(v["plugin"]["sdk"], "docker");
+}
+
 // ---------- rules ----------
 
 #[test]
