@@ -85,8 +85,8 @@ rule!(
     "common/large-file",
     Info,
     "File over 10 MB needs Git LFS",
-    "The Hub stores files over 10 MB with Git LFS. `spacesmith deploy` uploads them through LFS automatically; a plain `git push` is rejected unless they are tracked with `git lfs track`.",
-    "Nothing to do with `spacesmith deploy`; with git, run `git lfs track <file>` before committing."
+    "The Hub stores files over 10 MB with Git LFS. Uploads through the Hub API (huggingface_hub, the web UI) use LFS automatically; a plain `git push` is rejected unless they are tracked with `git lfs track`.",
+    "Nothing to do for API uploads; with git, run `git lfs track <file>` before committing."
 );
 rule!(
     NOT_UTF8,
@@ -452,7 +452,7 @@ fn env_file(file: &ProjectFile, out: &mut Vec<Finding>) {
                     format!("{} would be uploaded to the Space repository; files like it usually hold secrets.", file.path),
                 )
                 .with_fix(format!(
-                    "Add `{}` to .gitignore and set its values as Space secrets (`spacesmith secrets`).",
+                    "Add `{}` to .gitignore and set its values as Space secrets (Settings → Variables and secrets).",
                     file.path
                 )),
         );

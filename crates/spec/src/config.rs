@@ -173,8 +173,8 @@ rule!(
     "config/invalid-sdk-version",
     Error,
     "`sdk_version` is not a version number",
-    "The Gradio SDK pip-installs `gradio==<sdk_version>`, so the value must be a release number such as 5.49.1.",
-    "Write the Gradio version you tested with, quoted, e.g. `sdk_version: \"5.49.1\"`."
+    "The Gradio SDK pip-installs `gradio==<sdk_version>`, so the value must be a release number such as 6.31.0.",
+    "Write the Gradio version you tested with, quoted, e.g. `sdk_version: \"6.31.0\"`."
 );
 rule!(
     SDK_VERSION_LATEST,
@@ -182,7 +182,7 @@ rule!(
     Warning,
     "`sdk_version: latest`",
     "`latest` is not a Gradio release; the Space is not pinned and may break when Gradio changes.",
-    "Pin the Gradio version you tested with, e.g. `sdk_version: \"5.49.1\"`."
+    "Pin the Gradio version you tested with, e.g. `sdk_version: \"6.31.0\"`."
 );
 rule!(
     MISSING_SDK_VERSION,
@@ -190,7 +190,7 @@ rule!(
     Warning,
     "Gradio Space without `sdk_version`",
     "Without `sdk_version` the Gradio version is whatever the Hub picks, so the Space can change behaviour or break on a rebuild.",
-    "Add `sdk_version: \"<the Gradio version you tested with>\"`, e.g. `sdk_version: \"5.49.1\"`."
+    "Add `sdk_version: \"<the Gradio version you tested with>\"`, e.g. `sdk_version: \"6.31.0\"`."
 );
 rule!(
     IGNORED_FOR_SDK,
@@ -453,7 +453,7 @@ static FIELDS: &[Field] = &[
     field!(
         "sdk_version",
         Version,
-        "a Gradio version such as \"5.49.1\"",
+        "a Gradio version such as \"6.31.0\"",
         Applies::Only(
             PY_SDKS,
             "only the Gradio SDK installs a versioned SDK package; a Docker Space installs what its Dockerfile installs and a static Space installs nothing"
@@ -835,7 +835,7 @@ fn unknown_key(cx: &mut Ctx<'_>, entry: &Entry) {
                 "`hardware: {value}` (line {line}) is not a Space config key, so the Hub ignores it and the Space runs on whatever hardware is selected in its settings."
             ),
             format!(
-                "Rename it to `suggested_hardware: {bare}` (a suggestion for people who duplicate the Space), and pick the hardware in the Space settings or with `spacesmith space hardware`."
+                "Rename it to `suggested_hardware: {bare}` (a suggestion for people who duplicate the Space), and pick the hardware in the Space settings."
             ),
         ),
         "dockerfile" => (
@@ -943,7 +943,7 @@ macro_rules! regex {
         static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($re).expect("valid pattern"));
     };
 }
-// PEP 440-ish: 5.49.1, 4.0, 5.0.0b3, 4.44.0.post1
+// PEP 440-ish: 6.31.0, 4.0, 5.0.0b3, 4.44.0.post1
 regex!(RELEASE_VERSION, r"^[0-9]+(\.[0-9]+){0,3}((a|b|rc)[0-9]+)?(\.(post|dev)[0-9]+)?$");
 regex!(PYTHON_VERSION, r"^3\.[0-9]{1,2}(\.[0-9]{1,2})?$");
 regex!(DURATION, r"^[0-9]+[smh]$");

@@ -153,7 +153,7 @@ pub(crate) static MISSING_FRONT_MATTER: Rule = Rule {
     severity: Severity::Error,
     summary: "README.md has no front matter",
     explanation: "The Hub reads a Space's configuration (sdk, title, app_port, ...) from a YAML block between two `---` lines at the very top of README.md. Without it the Space has no SDK and cannot start.",
-    fix: "Start README.md with a front-matter block, e.g.\n---\ntitle: My Space\nemoji: 🚀\nsdk: gradio\nsdk_version: \"5.49.1\"\n---",
+    fix: "Start README.md with a front-matter block, e.g.\n---\ntitle: My Space\nemoji: 🚀\nsdk: gradio\nsdk_version: \"6.31.0\"\n---",
 };
 pub(crate) static MISSING_OPENING: Rule = Rule {
     id: "readme/missing-opening-delimiter",

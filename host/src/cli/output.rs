@@ -65,11 +65,11 @@ pub fn new_report(r: &NewReport, as_json: bool) {
     let s = Style::stderr();
     let verb = if r.dry_run { "Would write" } else { "Created" };
     eprintln!(
-        "{} {} with the {} plugin ({} {}):",
+        "{} {} ({}) with the {} plugin {}:",
         verb,
         s.bold(&r.dir.display().to_string()),
-        r.plugin.sdk,
         r.plugin.name,
+        r.plugin.sdk,
         r.plugin.version
     );
     for f in &r.files {
