@@ -12,28 +12,28 @@ mod scaffold;
 pub mod shell;
 
 use spacesmith_plugin_sdk::{
-    Finding, Guest, PluginError, PluginInfo, Project, Rule, ScaffoldInput, ScaffoldOutput, export_plugin,
+    Finding, Plan, PluginError, PluginInfo, Project, Rule, ScaffoldInput, SdkPlugin, export_plugin,
 };
 
 pub use scaffold::{option_specs, plan};
 
 pub struct DockerPlugin;
 
-impl Guest for DockerPlugin {
+impl SdkPlugin for DockerPlugin {
     fn info() -> PluginInfo {
         info()
     }
 
-    fn scaffold(input: ScaffoldInput) -> Result<ScaffoldOutput, PluginError> {
-        plan(&input)?.render()
+    fn plan(input: &ScaffoldInput) -> Result<Plan, PluginError> {
+        plan(input)
     }
 
     fn rules() -> Vec<Rule> {
         check::rules()
     }
 
-    fn check(project: Project) -> Vec<Finding> {
-        check::check(&project)
+    fn check(project: &Project) -> Vec<Finding> {
+        check::check(project)
     }
 }
 

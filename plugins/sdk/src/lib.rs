@@ -3,6 +3,8 @@
 //! A plugin is a wasm32-wasip2 component of the contract in `wit/v0.1` (world `plugin`). This crate runs
 //! `wit_bindgen` on that contract once and adds what makes a plugin small and readable:
 //!
+//! - [`SdkPlugin`]: what a plugin implements (info, a scaffold [`Plan`], rules, check); every
+//!   `SdkPlugin` is a [`Guest`], with the plan rendered through the host;
 //! - [`export_plugin!`]: `spacesmith_plugin_sdk::export_plugin!(MyPlugin);` exports a type implementing
 //!   [`Guest`] (a no-op outside wasm32, so plugins stay plain rlibs for native tests);
 //! - [`Options`] (typed option access) and [`OptionSpec`] constructors;
@@ -77,6 +79,33 @@ macro_rules! export_plugin {
         #[cfg(target_arch = "wasm32")]
         $crate::bindings::__export_plugin_bindings!($ty with_types_in $crate::bindings);
     };
+}
+
+/// What a plugin implements. Scaffolding is split in two so the plugin's part stays pure data: the
+/// plugin returns a [`Plan`] (templates and one context) and the SDK renders it through the host.
+pub trait SdkPlugin {
+    fn info() -> PluginInfo;
+    fn plan(input: &ScaffoldInput) -> Result<Plan, PluginError>;
+    fn rules() -> Vec<Rule>;
+    fn check(project: &Project) -> Vec<Finding>;
+}
+
+impl<T: SdkPlugin> Guest for T {
+    fn info() -> PluginInfo {
+        T::info()
+    }
+
+    fn scaffold(input: ScaffoldInput) -> Result<ScaffoldOutput, PluginError> {
+        T::plan(&input)?.render()
+    }
+
+    fn rules() -> Vec<Rule> {
+        T::rules()
+    }
+
+    fn check(project: Project) -> Vec<Finding> {
+        T::check(&project)
+    }
 }
 
 impl PluginError {

@@ -8,7 +8,7 @@ mod check;
 mod scaffold;
 
 use spacesmith_plugin_sdk::{
-    Finding, Guest, PluginError, PluginInfo, Project, Rule, ScaffoldInput, ScaffoldOutput, export_plugin,
+    Finding, Plan, PluginError, PluginInfo, Project, Rule, ScaffoldInput, SdkPlugin, export_plugin,
 };
 
 pub use check::check;
@@ -19,21 +19,21 @@ pub const STREAMLIT_PORT: u16 = 8501;
 
 pub struct StreamlitPlugin;
 
-impl Guest for StreamlitPlugin {
+impl SdkPlugin for StreamlitPlugin {
     fn info() -> PluginInfo {
         info()
     }
 
-    fn scaffold(input: ScaffoldInput) -> Result<ScaffoldOutput, PluginError> {
-        plan(&input)?.render()
+    fn plan(input: &ScaffoldInput) -> Result<Plan, PluginError> {
+        plan(input)
     }
 
     fn rules() -> Vec<Rule> {
         check::rules()
     }
 
-    fn check(project: Project) -> Vec<Finding> {
-        check::check(&project)
+    fn check(project: &Project) -> Vec<Finding> {
+        check::check(project)
     }
 }
 
