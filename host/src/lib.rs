@@ -1,11 +1,15 @@
 //! spacesmith: scaffold, check and deploy Hugging Face Spaces.
 //!
-//! Data flows one way: `cli` parses and prints → services (`project`) decide → the plugin runtime
-//! (`spacesmith-runtime`) and the Space configuration rules (`spacesmith-spec`) do the work.
+//! Data flows one way: `cli` parses and prints → services (`project`, `deploy`, `hardware`, `secrets`)
+//! decide → the plugin runtime (`spacesmith-runtime`), the Space configuration rules (`spacesmith-spec`)
+//! and the Hub client (`spacesmith-hub`) do the work.
 
 pub mod cli;
 pub mod config;
+pub mod deploy;
 pub mod error;
+pub mod hardware;
 pub mod project;
 pub mod registry;
+pub mod secrets;
 pub mod writer;

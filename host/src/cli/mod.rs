@@ -14,10 +14,15 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use spacesmith_runtime::{LogLevel, LogSink, OptionKind, PluginInfo, Runtime, RuntimeConfig};
 
+use spacesmith_hub::{AuthService, EnvAuth, HubApi, HubClient, HubLogs, LogKind, LogService, LogSource, SpaceId, StreamOptions};
+
 use crate::config::Settings;
+use crate::deploy::{DeployRequest, DeployService, Deployer, SpaceService, parse_duration, parse_sleep_time};
 use crate::error::{AppError, Exit};
+use crate::hardware::HubHardware;
 use crate::project::{NewRequest, ProjectService, Projects, RawValue};
 use crate::registry::{PluginRegistry, Registry};
+use crate::secrets;
 
 #[derive(Parser)]
 #[command(name = "spacesmith", version, about = "Scaffold, check and deploy Hugging Face Spaces.", propagate_version = true)]
@@ -41,6 +46,175 @@ enum Command {
     Validate(ValidateArgs),
     /// List every rule `validate` applies, with why and how to fix.
     Rules(RulesArgs),
+    /// Create or update a Space from a project, upload what changed, then watch it build and start.
+    #[command(after_help = DEPLOY_AFTER_HELP)]
+    Deploy(DeployArgs),
+    /// Print a Space's run (or build) logs, with timestamps.
+    Logs(LogsArgs),
+    /// Which secrets a project needs, which are set on its Space, which are missing; set them.
+    Secrets(SecretsArgs),
+    /// Manage a Space: status, pause, restart, hardware, sleep, delete.
+    Space(SpaceArgs),
+}
+
+const DEPLOY_AFTER_HELP: &str = "\
+The token comes from HF_TOKEN, HUGGING_FACE_HUB_TOKEN, HF_TOKEN_PATH or $HF_HOME/token; the Hub from HF_ENDPOINT.
+Exit codes: 0 the Space runs (or --no-wait/--dry-run succeeded), 1 validation, build, runtime or config error,
+2 bad input, 3 token missing/rejected or no permission, 4 Hub unreachable after retries, 5 timed out waiting.";
+
+#[derive(Args)]
+struct DeployArgs {
+    /// The project to deploy (the directory holding README.md).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The Space, OWNER/NAME; created (private) if it does not exist.
+    #[arg(long, value_name = "OWNER/NAME")]
+    space: String,
+    /// Create the Space public (default: private). An existing Space keeps its visibility.
+    #[arg(long)]
+    public: bool,
+    /// Hardware flavor, e.g. cpu-basic, cpu-upgrade, t4-small.
+    #[arg(long, value_name = "FLAVOR")]
+    hardware: Option<String>,
+    /// Sleep after this much inactivity: seconds, a duration (30m, 2h) or `never`.
+    #[arg(long, value_name = "S", value_parser = parse_sleep_time)]
+    sleep_time: Option<i64>,
+    /// Set a secret; KEY alone reads the value from the environment variable KEY. Repeatable.
+    #[arg(long = "secret", value_name = "KEY[=VALUE]")]
+    secrets: Vec<String>,
+    /// Set every secret of a .env file (KEY=VALUE lines).
+    #[arg(long, value_name = "FILE")]
+    secrets_file: Option<PathBuf>,
+    /// Set a public variable. Repeatable.
+    #[arg(long = "variable", value_name = "KEY=VALUE")]
+    variables: Vec<String>,
+    /// Commit message.
+    #[arg(long, short = 'm', value_name = "M")]
+    message: Option<String>,
+    /// Branch to commit to (only `main` starts a build).
+    #[arg(long, value_name = "R", default_value = "main")]
+    revision: String,
+    /// Open a pull request instead of committing to the branch.
+    #[arg(long)]
+    create_pr: bool,
+    /// Return after the upload; do not wait for the build.
+    #[arg(long)]
+    no_wait: bool,
+    /// How long to wait for the Space to settle (90s, 10m, 1h).
+    #[arg(long, value_name = "D", default_value = "30m", value_parser = parse_duration)]
+    timeout: std::time::Duration,
+    /// Keep remote files that no longer exist locally (default: delete them).
+    #[arg(long)]
+    no_delete: bool,
+    /// Deploy even if validation finds errors.
+    #[arg(long)]
+    force: bool,
+    /// Print the plan and what would be created; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct LogsArgs {
+    /// The Space, OWNER/NAME.
+    space: String,
+    /// The build log instead of the run log.
+    #[arg(long)]
+    build: bool,
+    /// Keep printing new lines until the log ends (reconnects without repeating a line).
+    #[arg(long, short = 'f')]
+    follow: bool,
+    /// Only the last N lines of the history.
+    #[arg(long, short = 'n', value_name = "N")]
+    tail: Option<usize>,
+    /// Read through a Space JWT and the logs host instead of the Hub API.
+    #[arg(long)]
+    jwt: bool,
+    /// One JSON object per line: {"timestamp", "line"}.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct SecretsArgs {
+    /// The project whose code is scanned for the secrets it needs.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The Space, OWNER/NAME.
+    #[arg(long, value_name = "OWNER/NAME")]
+    space: String,
+    /// Set a secret; KEY alone reads the value from the environment variable KEY. Repeatable.
+    #[arg(long = "set", value_name = "KEY[=VALUE]")]
+    set: Vec<String>,
+    /// Set every secret of a .env file (KEY=VALUE lines).
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct SpaceArgs {
+    #[command(subcommand)]
+    command: SpaceCommand,
+}
+
+#[derive(Args)]
+struct SpaceTarget {
+    /// The Space, OWNER/NAME.
+    space: String,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum SpaceCommand {
+    /// Stage, hardware, sleep time and visibility.
+    Status(SpaceTarget),
+    /// Stop the Space until it is restarted (no billing while paused).
+    Pause(SpaceTarget),
+    /// Restart the Space; --factory rebuilds it from scratch.
+    Restart {
+        #[command(flatten)]
+        target: SpaceTarget,
+        /// Rebuild without cache.
+        #[arg(long)]
+        factory: bool,
+    },
+    /// Request a hardware flavor.
+    Hardware {
+        /// The Space, OWNER/NAME.
+        space: String,
+        /// Flavor, e.g. cpu-basic, cpu-upgrade, t4-small.
+        flavor: String,
+        /// Print the result as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the sleep time: seconds, a duration (30m, 2h) or `never`.
+    Sleep {
+        /// The Space, OWNER/NAME.
+        space: String,
+        /// Seconds, a duration or `never`.
+        #[arg(value_parser = parse_sleep_time, allow_hyphen_values = true)]
+        seconds: i64,
+        /// Print the result as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the Space and everything in it (needs --yes).
+    Delete {
+        #[command(flatten)]
+        target: SpaceTarget,
+        /// Yes, delete it: there is no undo.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Args)]
@@ -189,7 +363,7 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<Exit, AppError> {
         }
     };
     let cli = Cli::from_arg_matches(&matches).map_err(|e| AppError::usage("BAD_ARGUMENTS", e.to_string()))?;
-    let service: Box<dyn ProjectService> = Box::new(Projects::new(registry.clone(), settings.text_cap));
+    let service: Arc<dyn ProjectService> = Arc::new(Projects::new(registry.clone(), settings.text_cap));
 
     match cli.command {
         Command::New(args) => {
@@ -212,7 +386,142 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<Exit, AppError> {
             output::rules(&rules, args.json);
             Ok(Exit::Ok)
         }
+        Command::Deploy(args) => {
+            let space = SpaceId::parse(&args.space)?;
+            let secrets_files: Vec<&std::path::Path> = args.secrets_file.iter().map(PathBuf::as_path).collect();
+            let secrets = secrets::collect_secrets(&args.secrets, &secrets_files, &|k| std::env::var(k).ok())?;
+            let variables = secrets::collect_variables(&args.variables)?;
+            let hub = Hub::connect()?;
+            let deployer = hub.deployer(service, settings.text_cap);
+            let req = DeployRequest {
+                dir: args.dir,
+                space,
+                public: args.public,
+                hardware: args.hardware,
+                sleep_time: args.sleep_time,
+                secrets,
+                variables,
+                message: args.message,
+                revision: args.revision,
+                create_pr: args.create_pr,
+                wait: (!args.no_wait).then_some(args.timeout),
+                delete: !args.no_delete,
+                force: args.force,
+                dry_run: args.dry_run,
+            };
+            let printer = output::DeployPrinter::new(args.json);
+            let report = deployer.deploy(&req, &printer)?;
+            printer.finish(&report);
+            Ok(report.exit())
+        }
+        Command::Logs(args) => {
+            let space = SpaceId::parse(&args.space)?;
+            let hub = Hub::connect()?;
+            let kind = if args.build { LogKind::Build } else { LogKind::Run };
+            let source = if args.jwt { LogSource::Jwt } else { LogSource::Hub };
+            let mut printer = output::LogPrinter::new(args.json);
+            match (args.follow, args.tail) {
+                (false, Some(n)) => {
+                    for line in hub.logs.tail_logs(&space, kind, n, source)? {
+                        printer.line(&line);
+                    }
+                }
+                (follow, tail) => {
+                    // With --tail and --follow: the last N lines of the history, then everything new.
+                    // The history is counted first so the followed replay can skip it.
+                    let mut skip = 0usize;
+                    if let Some(n) = tail {
+                        let mut history = Vec::new();
+                        hub.logs.stream_logs(&space, kind, &StreamOptions::new(false).via(source), &mut |l| {
+                            history.push(l.clone());
+                            std::ops::ControlFlow::Continue(())
+                        })?;
+                        skip = history.len();
+                        for l in &history[history.len().saturating_sub(n)..] {
+                            printer.line(l);
+                        }
+                    }
+                    let opts = StreamOptions::new(follow).via(source);
+                    let mut seen = 0usize;
+                    hub.logs.stream_logs(&space, kind, &opts, &mut |l| {
+                        seen += 1;
+                        if seen > skip {
+                            printer.line(l);
+                        }
+                        std::ops::ControlFlow::Continue(())
+                    })?;
+                }
+            }
+            Ok(Exit::Ok)
+        }
+        Command::Secrets(args) => {
+            let space = SpaceId::parse(&args.space)?;
+            let files: Vec<&std::path::Path> = args.from.iter().map(PathBuf::as_path).collect();
+            let set = secrets::collect_secrets(&args.set, &files, &|k| std::env::var(k).ok())?;
+            let hub = Hub::connect()?;
+            let report = hub.deployer(service, settings.text_cap).secrets(&args.dir, &space, &set)?;
+            output::secrets_report(&report, args.json);
+            Ok(Exit::Ok)
+        }
+        Command::Space(args) => space_command(args.command, service, settings.text_cap),
     }
+}
+
+/// The Hub client and log service, with the token and endpoint resolved as huggingface_hub does.
+struct Hub {
+    api: Arc<dyn HubApi>,
+    logs: Arc<dyn LogService>,
+}
+
+impl Hub {
+    fn connect() -> Result<Hub, AppError> {
+        let auth = EnvAuth::from_process_env();
+        // Every command here needs a token: say where they are looked for before any request.
+        auth.require_token()?;
+        let api: Arc<dyn HubApi> = Arc::new(HubClient::from_auth(&auth)?);
+        let logs: Arc<dyn LogService> = Arc::new(HubLogs::new(api.clone()));
+        Ok(Hub { api, logs })
+    }
+
+    fn deployer(&self, projects: Arc<dyn ProjectService>, text_cap: u64) -> Deployer {
+        let hardware = Arc::new(HubHardware::new(Some(self.api.clone())));
+        Deployer::new(self.api.clone(), self.logs.clone(), projects, hardware, text_cap)
+    }
+}
+
+fn space_command(cmd: SpaceCommand, projects: Arc<dyn ProjectService>, text_cap: u64) -> Result<Exit, AppError> {
+    let (raw, json) = match &cmd {
+        SpaceCommand::Status(t) | SpaceCommand::Pause(t) => (t.space.clone(), t.json),
+        SpaceCommand::Restart { target, .. } | SpaceCommand::Delete { target, .. } => (target.space.clone(), target.json),
+        SpaceCommand::Hardware { space, json, .. } | SpaceCommand::Sleep { space, json, .. } => (space.clone(), *json),
+    };
+    let space = SpaceId::parse(&raw)?;
+    if let SpaceCommand::Delete { yes: false, .. } = cmd {
+        return Err(AppError::usage("CONFIRMATION_REQUIRED", format!("deleting {space} needs --yes")).hint(format!(
+            "There is no undo: the repository, its secrets and its settings go. Run `spacesmith space delete {space} --yes`."
+        )));
+    }
+    let hub = Hub::connect()?;
+    let d = hub.deployer(projects, text_cap);
+    match cmd {
+        SpaceCommand::Status(_) => output::space_status(&d.status(&space)?, json),
+        SpaceCommand::Pause(_) => output::runtime(&space, "paused", &d.pause(&space)?, json),
+        SpaceCommand::Restart { factory, .. } => {
+            let verb = if factory { "factory-restarted" } else { "restarted" };
+            output::runtime(&space, verb, &d.restart(&space, factory)?, json)
+        }
+        SpaceCommand::Hardware { flavor, .. } => {
+            output::runtime(&space, "hardware requested for", &d.set_hardware(&space, &flavor)?, json)
+        }
+        SpaceCommand::Sleep { seconds, .. } => {
+            output::runtime(&space, "sleep time set for", &d.set_sleep_time(&space, seconds)?, json)
+        }
+        SpaceCommand::Delete { .. } => {
+            d.delete(&space)?;
+            output::deleted(&space, json);
+        }
+    }
+    Ok(Exit::Ok)
 }
 
 fn option_id(name: &str) -> String {

@@ -6,6 +6,10 @@ use std::path::Path;
 use serde::Serialize;
 use spacesmith_spec::Severity;
 
+use spacesmith_hub::plan::UploadPlan;
+use spacesmith_hub::{LogLine, SpaceId, SpaceRuntime, UploadEvent, WaitOutcome, WatchEvent};
+
+use crate::deploy::{DeployEvent, DeployObserver, DeployReport, SecretStatus, SecretsReport, SpaceStatus};
 use crate::error::AppError;
 use crate::project::{NewReport, RuleEntry, ValidationReport};
 use crate::writer::Action;
@@ -163,4 +167,338 @@ pub fn rules(entries: &[RuleEntry], as_json: bool) {
         eprintln!("    {} {}", s.dim("why:"), e.rule.explanation);
         eprintln!("    {} {}", s.dim("fix:"), e.rule.fix);
     }
+}
+
+// ---------- Hub commands ----------
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+fn human_secs(s: i64) -> String {
+    match s {
+        s if s < 0 => "never".into(),
+        s if s % 3600 == 0 && s > 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 && s > 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// Live output of `deploy` on stderr; the result (JSON or a summary) at the end.
+pub struct DeployPrinter {
+    json: bool,
+    /// A `\r` progress line is only drawn on a terminal.
+    tty: bool,
+    style: Style,
+    /// Whether a progress line is open (must be ended before other output).
+    progress_open: std::sync::Mutex<bool>,
+}
+
+impl DeployPrinter {
+    pub fn new(json: bool) -> Self {
+        DeployPrinter { json, tty: std::io::stderr().is_terminal(), style: Style::stderr(), progress_open: Default::default() }
+    }
+
+    fn line(&self, text: &str) {
+        let mut open = self.progress_open.lock().unwrap_or_else(|p| p.into_inner());
+        if *open {
+            eprintln!();
+            *open = false;
+        }
+        eprintln!("{text}");
+    }
+
+    fn progress(&self, text: &str) {
+        if !self.tty {
+            return;
+        }
+        let mut open = self.progress_open.lock().unwrap_or_else(|p| p.into_inner());
+        eprint!("\r\x1b[2K{text}");
+        let _ = std::io::stderr().flush();
+        *open = true;
+    }
+
+    fn plan(&self, p: &UploadPlan) {
+        let s = &self.style;
+        self.line(&format!(
+            "Plan: {} added, {} changed, {} deleted, {} unchanged ({} to send)",
+            p.added.len(),
+            p.changed.len(),
+            p.deleted.len(),
+            p.unchanged.len(),
+            human_bytes(p.bytes_to_send())
+        ));
+        const SHOWN: usize = 200;
+        let rows = p
+            .added
+            .iter()
+            .map(|f| (s.paint("32", "+"), &f.path))
+            .chain(p.changed.iter().map(|f| (s.paint("33", "~"), &f.path)))
+            .chain(p.deleted.iter().map(|d| (s.paint("31", "-"), d)));
+        let total = p.added.len() + p.changed.len() + p.deleted.len();
+        for (mark, path) in rows.take(SHOWN) {
+            self.line(&format!("  {mark} {path}"));
+        }
+        if total > SHOWN {
+            self.line(&format!("  … and {} more (--json lists every path)", total - SHOWN));
+        }
+    }
+
+    fn secrets(&self, list: &[SecretStatus]) {
+        if list.is_empty() {
+            return;
+        }
+        let s = &self.style;
+        self.line(&format!("\n{}", s.bold("Secrets this Space needs:")));
+        for st in list {
+            let need = if st.required { "required" } else { "optional" };
+            let state = if st.set { s.paint("32", "set") } else { s.paint("1;33", "NOT SET") };
+            self.line(&format!(
+                "  {}  {}, {}: {}  ({})",
+                s.bold(&st.name),
+                st.stage.label(),
+                need,
+                state,
+                st.found_in.join(", ")
+            ));
+            if !st.set {
+                self.line(&format!("    {} {}", s.dim("how:"), st.how));
+            }
+        }
+    }
+
+    /// The summary (or the JSON result) after the deploy returned.
+    pub fn finish(&self, r: &DeployReport) {
+        if self.json {
+            json(r);
+        }
+        let s = &self.style;
+        if r.dry_run {
+            let visibility = match r.settings.private {
+                Some(true) => "private",
+                Some(false) => "public",
+                None => "existing",
+            };
+            if r.created {
+                let mut what = vec![format!("sdk {}", r.settings.sdk)];
+                what.extend(r.settings.hardware.as_ref().map(|h| format!("hardware {h}")));
+                what.extend(r.settings.sleep_time.map(|t| format!("sleep after {}", human_secs(t))));
+                if !r.settings.secrets.is_empty() {
+                    what.push(format!("secrets {}", r.settings.secrets.join(", ")));
+                }
+                if !r.settings.variables.is_empty() {
+                    what.push(format!("variables {}", r.settings.variables.join(", ")));
+                }
+                self.line(&format!("Would create {visibility} Space {} ({})", r.space, what.join("; ")));
+            }
+            self.line(&format!("{} dry run: nothing was changed.", s.bold("✓")));
+            return;
+        }
+        match &r.outcome {
+            Some(WaitOutcome::Running { .. }) => {
+                self.line(&format!("{} {} is running: {}", s.paint("1;32", "✓"), r.space, r.url))
+            }
+            Some(WaitOutcome::Failed { stage, error_message, log, tail, .. }) => {
+                self.line(&format!("{} {} ended in {}", s.paint("1;31", "✗"), r.space, s.bold(stage)));
+                if let Some(m) = error_message {
+                    self.line(&format!("  {m}"));
+                }
+                if !tail.is_empty() {
+                    let which = log.map(|k| k.as_str()).unwrap_or("build");
+                    self.line(&format!("Last {} lines of the {which} log:", tail.len()));
+                    for l in tail {
+                        self.line(&format!("  {}", l.text()));
+                    }
+                }
+                let flag = if matches!(log, Some(spacesmith_hub::LogKind::Build)) { " --build" } else { "" };
+                self.line(&format!("  {} spacesmith logs {}{flag}", s.dim("more:"), r.space));
+            }
+            Some(WaitOutcome::TimedOut { stage, waited }) => {
+                self.line(&format!(
+                    "{} {} is still {} after {}s: stopped waiting",
+                    s.paint("1;33", "…"),
+                    r.space,
+                    stage,
+                    waited.as_secs()
+                ));
+                self.line(&format!("  {} spacesmith logs {} --build --follow", s.dim("watch:"), r.space));
+            }
+            None => {
+                let why = r.not_waited.as_deref().unwrap_or("not waiting");
+                self.line(&format!("{} deployed to {} ({why}): {}", s.paint("1;32", "✓"), r.space, r.url));
+            }
+        }
+    }
+}
+
+impl DeployObserver for DeployPrinter {
+    fn event(&self, e: DeployEvent<'_>) {
+        let s = &self.style;
+        match e {
+            DeployEvent::Validated(v) => {
+                if !v.findings.is_empty() {
+                    for f in &v.findings {
+                        let location = match (&f.path, f.line) {
+                            (Some(p), Some(l)) => format!("{p}:{l}: "),
+                            (Some(p), None) => format!("{p}: "),
+                            _ => String::new(),
+                        };
+                        self.line(&format!("{}{}[{}]: {}", s.bold(&location), s.severity(f.severity), f.rule, f.message));
+                        if let Some(fix) = &f.fix {
+                            self.line(&format!("    {} {fix}", s.dim("fix:")));
+                        }
+                    }
+                }
+                self.line(&format!("Validated: {}, {}", plural(v.errors, "error"), plural(v.warnings, "warning")));
+            }
+            DeployEvent::Created { url, private } => {
+                self.line(&format!("Created {} Space {url}", if private { "private" } else { "public" }))
+            }
+            DeployEvent::Configured { secrets, variables, hardware, sleep_time } => {
+                let mut parts = Vec::new();
+                if !secrets.is_empty() {
+                    parts.push(format!("secrets {}", secrets.join(", ")));
+                }
+                if !variables.is_empty() {
+                    parts.push(format!("variables {}", variables.join(", ")));
+                }
+                parts.extend(hardware.map(|h| format!("hardware {h}")));
+                parts.extend(sleep_time.map(|t| format!("sleep after {}", human_secs(t))));
+                if !parts.is_empty() {
+                    self.line(&format!("Updated the Space: {}", parts.join("; ")));
+                }
+            }
+            DeployEvent::Planned(p) => self.plan(p),
+            DeployEvent::Upload(u) => match u {
+                UploadEvent::Classified { regular, lfs, ignored } => {
+                    let ign = if ignored > 0 { format!(", {ignored} ignored by the Space's .gitignore") } else { String::new() };
+                    self.progress(&format!("Uploading {regular} inline and {lfs} LFS file(s){ign}…"));
+                }
+                UploadEvent::LfsProgress { done, total } => {
+                    self.progress(&format!("Uploading LFS: {} / {}", human_bytes(done), human_bytes(total)))
+                }
+                UploadEvent::Committing { ops } => self.progress(&format!("Committing {ops} change(s)…")),
+            },
+            DeployEvent::Uploaded(u) => match &u.commit {
+                Some(c) => self.line(&format!(
+                    "Committed {} ({} inline file(s), {}; {} LFS file(s), {} sent): {}",
+                    &c.oid[..c.oid.len().min(7)],
+                    u.regular_files,
+                    human_bytes(u.regular_bytes),
+                    u.lfs_files,
+                    human_bytes(u.lfs_bytes_uploaded),
+                    c.pr_url.as_deref().unwrap_or(&c.url)
+                )),
+                None => self.line("Nothing to upload: the Space already has these files."),
+            },
+            DeployEvent::Secrets(list) => self.secrets(list),
+            DeployEvent::Waiting { timeout } => self
+                .line(&format!("\nWaiting for the Space to build and start (up to {})…", human_secs(timeout.as_secs() as i64))),
+            DeployEvent::Watch(WatchEvent::Stage(rt)) => self.line(&s.bold(&format!("── {} ──", rt.stage))),
+            DeployEvent::Watch(WatchEvent::Log(kind, l)) => {
+                self.line(&format!("{} {}", s.dim(&format!("[{}]", kind.as_str())), l.text()))
+            }
+        }
+    }
+}
+
+/// Log lines on stdout: `timestamp text`, or JSON lines.
+pub struct LogPrinter {
+    json: bool,
+}
+
+impl LogPrinter {
+    pub fn new(json: bool) -> Self {
+        LogPrinter { json }
+    }
+
+    pub fn line(&mut self, l: &LogLine) {
+        let mut out = std::io::stdout().lock();
+        if self.json {
+            let _ = serde_json::to_writer(&mut out, &serde_json::json!({ "timestamp": l.timestamp, "line": l.text() }));
+            let _ = writeln!(out);
+        } else {
+            let _ = writeln!(out, "{} {}", l.timestamp, l.text());
+        }
+        let _ = out.flush();
+    }
+}
+
+pub fn secrets_report(r: &SecretsReport, as_json: bool) {
+    if as_json {
+        json(r);
+        return;
+    }
+    let s = Style::stderr();
+    if !r.updated.is_empty() {
+        eprintln!("Set on {}: {}", r.space, r.updated.join(", "));
+    }
+    if r.needed.is_empty() {
+        eprintln!("The project's code references no secrets.");
+    } else {
+        eprintln!("{}", s.bold(&format!("Secrets the project needs ({}):", r.space)));
+        for st in &r.needed {
+            let need = if st.required { "required" } else { "optional" };
+            let state = if st.set { s.paint("32", "set") } else { s.paint("1;33", "missing") };
+            eprintln!("  {}  {}, {}: {}  ({})", s.bold(&st.name), st.stage.label(), need, state, st.found_in.join(", "));
+            if !st.set {
+                eprintln!("    {} {}", s.dim("how:"), st.how);
+            }
+        }
+    }
+    let others: Vec<&String> = r.set.iter().filter(|k| !r.needed.iter().any(|n| &n.name == *k)).collect();
+    if !others.is_empty() {
+        eprintln!("Also set on the Space: {}", others.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "));
+    }
+    if r.missing.is_empty() {
+        eprintln!("{} nothing missing", s.paint("1;32", "✓"));
+    } else {
+        eprintln!("{} missing: {}", s.paint("1;33", "!"), r.missing.join(", "));
+    }
+}
+
+fn runtime_line(rt: &SpaceRuntime) -> String {
+    let hw = match (&rt.hardware.current, &rt.hardware.requested) {
+        (Some(c), Some(r)) if c != r => format!("{c} (requested {r})"),
+        (Some(c), _) => c.clone(),
+        (None, Some(r)) => format!("{r} (requested)"),
+        (None, None) => "none".into(),
+    };
+    let sleep = rt.gc_timeout.map(|t| format!(", sleeps after {}", human_secs(t))).unwrap_or_default();
+    let err = rt.error_message.as_ref().map(|m| format!("\n  {m}")).unwrap_or_default();
+    format!("{}, hardware {hw}{sleep}{err}", rt.stage)
+}
+
+pub fn space_status(st: &SpaceStatus, as_json: bool) {
+    if as_json {
+        json(st);
+        return;
+    }
+    let s = Style::stderr();
+    let vis = if st.private { "private" } else { "public" };
+    let sdk = st.sdk.as_deref().unwrap_or("unknown sdk");
+    eprintln!("{} ({vis}, {sdk}): {}", s.bold(&st.space), runtime_line(&st.runtime));
+    eprintln!("  {}", st.url);
+}
+
+pub fn runtime(space: &SpaceId, verb: &str, rt: &SpaceRuntime, as_json: bool) {
+    if as_json {
+        json(&serde_json::json!({ "success": true, "space": space.to_string(), "runtime": rt }));
+        return;
+    }
+    let s = Style::stderr();
+    eprintln!("{} {verb} {}: now {}", s.paint("1;32", "✓"), s.bold(&space.to_string()), runtime_line(rt));
+}
+
+pub fn deleted(space: &SpaceId, as_json: bool) {
+    if as_json {
+        json(&serde_json::json!({ "success": true, "space": space.to_string(), "deleted": true }));
+        return;
+    }
+    eprintln!("Deleted {space}.");
 }

@@ -1,0 +1,117 @@
+//! `HardwareResolver`: which hardware flavor names exist. The list known offline is huggingface_hub
+//! 2.4.0's; the Hub's own catalogue (`GET /api/spaces/hardware`) is authoritative and is asked only
+//! for a name the offline list does not know, so a typo fails fast and a new flavor still works.
+
+use std::sync::Arc;
+
+use spacesmith_hub::HubApi;
+
+use crate::error::AppError;
+
+/// huggingface_hub 2.4.0's `SpaceHardware` (reference/hub-api.md).
+pub const KNOWN_FLAVORS: [&str; 21] = [
+    "cpu-basic",
+    "cpu-upgrade",
+    "zero-a10g",
+    "t4-small",
+    "t4-medium",
+    "l4x1",
+    "l4x4",
+    "l40sx1",
+    "l40sx4",
+    "l40sx8",
+    "a10g-small",
+    "a10g-large",
+    "a10g-largex2",
+    "a10g-largex4",
+    "a100-large",
+    "a100x4",
+    "a100x8",
+    "rtx-pro-6000",
+    "rtx-pro-6000x2",
+    "rtx-pro-6000x4",
+    "rtx-pro-6000x8",
+];
+
+pub trait HardwareResolver: Send + Sync {
+    /// The flavor name to send, or a usage error naming the nearest valid flavor.
+    fn resolve(&self, name: &str) -> Result<String, AppError>;
+}
+
+/// The offline list, then (for names it does not know) the Hub's catalogue.
+pub struct HubHardware {
+    api: Option<Arc<dyn HubApi>>,
+}
+
+impl HubHardware {
+    pub fn new(api: Option<Arc<dyn HubApi>>) -> Self {
+        HubHardware { api }
+    }
+}
+
+impl HardwareResolver for HubHardware {
+    fn resolve(&self, name: &str) -> Result<String, AppError> {
+        let wanted = name.trim().to_ascii_lowercase();
+        if KNOWN_FLAVORS.contains(&wanted.as_str()) {
+            return Ok(wanted);
+        }
+        let mut names: Vec<String> = KNOWN_FLAVORS.iter().map(|s| s.to_string()).collect();
+        // A typo close to a known name is not worth a request; anything else may be a newer flavor.
+        let near = nearest(&wanted, &names);
+        if near.as_ref().is_none_or(|(_, d)| *d > 2)
+            && let Some(api) = &self.api
+            && let Ok(catalogue) = api.hardware_catalogue()
+        {
+            if catalogue.iter().any(|h| h.name == wanted) {
+                return Ok(wanted);
+            }
+            names.extend(catalogue.into_iter().map(|h| h.name));
+        }
+        let hint = match nearest(&wanted, &names) {
+            Some((n, d)) if d <= (wanted.len() / 2).max(2) => format!("Did you mean `{n}`? Valid flavors: {}.", names.join(", ")),
+            _ => format!("Valid flavors: {}.", names.join(", ")),
+        };
+        Err(AppError::usage("INVALID_HARDWARE", format!("unknown hardware flavor `{name}`")).hint(hint))
+    }
+}
+
+/// The closest name by edit distance.
+fn nearest(wanted: &str, names: &[String]) -> Option<(String, usize)> {
+    names.iter().map(|n| (n.clone(), levenshtein(wanted, n))).min_by_key(|(_, d)| *d)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_names_pass_and_typos_get_a_suggestion() {
+        let r = HubHardware::new(None);
+        assert_eq!(r.resolve("T4-small").unwrap(), "t4-small");
+        let e = r.resolve("t4-smal").unwrap_err();
+        assert_eq!(e.code, "INVALID_HARDWARE");
+        assert!(e.hint.unwrap().contains("Did you mean `t4-small`?"));
+        let e = r.resolve("quantum-computer").unwrap_err();
+        assert!(!e.hint.unwrap().contains("Did you mean"));
+    }
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("cpu-basic", "cpu-basic"), 0);
+    }
+}
