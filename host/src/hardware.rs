@@ -8,30 +8,14 @@ use spacesmith_hub::HubApi;
 
 use crate::error::AppError;
 
-/// huggingface_hub 2.4.0's `SpaceHardware` (reference/hub-api.md).
-pub const KNOWN_FLAVORS: [&str; 21] = [
-    "cpu-basic",
-    "cpu-upgrade",
-    "zero-a10g",
-    "t4-small",
-    "t4-medium",
-    "l4x1",
-    "l4x4",
-    "l40sx1",
-    "l40sx4",
-    "l40sx8",
-    "a10g-small",
-    "a10g-large",
-    "a10g-largex2",
-    "a10g-largex4",
-    "a100-large",
-    "a100x4",
-    "a100x8",
-    "rtx-pro-6000",
-    "rtx-pro-6000x2",
-    "rtx-pro-6000x4",
-    "rtx-pro-6000x8",
-];
+/// Flavors huggingface_hub 2.4.0's `SpaceHardware` knows beyond the documented `suggested_hardware`
+/// values (which live with the Space configuration, in spacesmith-spec).
+const RUNTIME_ONLY_FLAVORS: [&str; 5] = ["zero-a10g", "rtx-pro-6000", "rtx-pro-6000x2", "rtx-pro-6000x4", "rtx-pro-6000x8"];
+
+/// Every flavor known offline: the documented ones, then the runtime-only ones.
+pub fn known_flavors() -> impl Iterator<Item = &'static str> {
+    spacesmith_spec::HARDWARE_FLAVORS.into_iter().chain(RUNTIME_ONLY_FLAVORS)
+}
 
 pub trait HardwareResolver: Send + Sync {
     /// The flavor name to send, or a usage error naming the nearest valid flavor.
@@ -52,10 +36,10 @@ impl HubHardware {
 impl HardwareResolver for HubHardware {
     fn resolve(&self, name: &str) -> Result<String, AppError> {
         let wanted = name.trim().to_ascii_lowercase();
-        if KNOWN_FLAVORS.contains(&wanted.as_str()) {
+        if known_flavors().any(|f| f == wanted) {
             return Ok(wanted);
         }
-        let mut names: Vec<String> = KNOWN_FLAVORS.iter().map(|s| s.to_string()).collect();
+        let mut names: Vec<String> = known_flavors().map(str::to_string).collect();
         // A typo close to a known name is not worth a request; anything else may be a newer flavor.
         let near = nearest(&wanted, &names);
         if near.as_ref().is_none_or(|(_, d)| *d > 2)
