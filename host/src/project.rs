@@ -291,17 +291,16 @@ fn title_from(name: &str) -> String {
 }
 
 fn secret_notice(s: &spacesmith_runtime::SecretSpec) -> SecretNotice {
+    let name = &s.name;
     let how = match s.stage {
         SecretStage::Runtime => format!(
-            "Add a secret named {} in the Space's Settings → Variables and secrets; the running app reads it from its environment. For a local run, export {} in your shell.",
-            s.name, s.name
+            "`spacesmith deploy --secret {name}` (or `spacesmith secrets --space OWNER/NAME --set {name}`) sets it from ${name} without printing it; or add it in the Space's Settings → Variables and secrets. The running app reads it from its environment."
         ),
         SecretStage::Build => format!(
-            "Add a secret named {} in the Space's Settings → Variables and secrets; the Hub mounts it into `docker build` at /run/secrets/{}, so it never lands in an image layer.",
-            s.name, s.name
+            "`spacesmith deploy --secret {name}` (or `spacesmith secrets --space OWNER/NAME --set {name}`) sets it from ${name} without printing it; or add it in the Space's Settings → Variables and secrets. The Hub mounts it into `docker build` at /run/secrets/{name}, so it never lands in an image layer."
         ),
     };
-    SecretNotice { name: s.name.clone(), stage: s.stage, required: s.required, why: s.why.clone(), how }
+    SecretNotice { name: name.clone(), stage: s.stage, required: s.required, why: s.why.clone(), how }
 }
 
 fn write_error(e: WriteError, dir: &Path) -> AppError {
