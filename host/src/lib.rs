@@ -4,11 +4,13 @@
 //! decide → the plugin runtime (`spacesmith-runtime`), the Space configuration rules (`spacesmith-spec`)
 //! and the Hub client (`spacesmith-hub`) do the work.
 
+pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod deploy;
 pub mod error;
 pub mod hardware;
+pub mod lint;
 pub mod project;
 pub mod registry;
 pub mod secrets;

@@ -11,6 +11,7 @@ use spacesmith_runtime::{
 use spacesmith_spec::{Finding, RuleInfo, Severity};
 
 use crate::error::{AppError, Exit};
+use crate::lint::{DockerfileLinter, Hadolint};
 use crate::registry::PluginRegistry;
 use crate::writer::{self, PlannedFile, WriteError};
 
@@ -106,11 +107,18 @@ pub trait ProjectService {
 pub struct Projects {
     registry: Arc<dyn PluginRegistry>,
     text_cap: u64,
+    linter: Arc<dyn DockerfileLinter>,
 }
 
 impl Projects {
+    /// Lints Dockerfiles with hadolint from PATH (if any); `with_linter` replaces it.
     pub fn new(registry: Arc<dyn PluginRegistry>, text_cap: u64) -> Self {
-        Projects { registry, text_cap }
+        Projects { registry, text_cap, linter: Arc::new(Hadolint::from_path()) }
+    }
+
+    pub fn with_linter(mut self, linter: Arc<dyn DockerfileLinter>) -> Self {
+        self.linter = linter;
+        self
     }
 }
 
@@ -172,6 +180,10 @@ impl ProjectService for Projects {
                 }),
             }
         }
+        // The Dockerfile the Hub builds (a Docker-SDK Space's, at the root) also gets hadolint's checks.
+        if sdk.as_deref() == Some("docker") && project.files.iter().any(|f| f.path == "Dockerfile") {
+            findings.extend(self.linter.lint(dir, "Dockerfile"));
+        }
         findings.sort_by(|a, b| (&a.path, a.line, a.severity, &a.rule).cmp(&(&b.path, b.line, b.severity, &b.rule)));
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
         Ok(ValidationReport {
@@ -191,6 +203,7 @@ impl ProjectService for Projects {
             entries.extend(rules.into_iter().map(|rule| RuleEntry { source: source.into(), rule }));
         }
         entries.push(RuleEntry { source: "spacesmith".into(), rule: no_plugin_rule() });
+        entries.extend(crate::lint::rules().into_iter().map(|rule| RuleEntry { source: "hadolint".into(), rule }));
         let ids = match sdk {
             Some(s) => vec![self.registry.get(s)?.info().sdk_id.clone()],
             None => self.registry.sdk_ids(),

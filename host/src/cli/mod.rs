@@ -16,6 +16,7 @@ use spacesmith_runtime::{LogLevel, LogSink, OptionKind, PluginInfo, Runtime, Run
 
 use spacesmith_hub::{AuthService, EnvAuth, HubApi, HubClient, HubLogs, LogKind, LogService, LogSource, SpaceId, StreamOptions};
 
+use crate::ci::{self, CiRequest};
 use crate::config::Settings;
 use crate::deploy::{DeployRequest, DeployService, Deployer, SpaceService, parse_duration, parse_sleep_time};
 use crate::error::{AppError, Exit};
@@ -55,6 +56,39 @@ enum Command {
     Secrets(SecretsArgs),
     /// Manage a Space: status, pause, restart, hardware, sleep, delete.
     Space(SpaceArgs),
+    /// Write a CI workflow that deploys the Space on every push.
+    Ci(CiArgs),
+}
+
+#[derive(Args)]
+struct CiArgs {
+    #[command(subcommand)]
+    provider: CiProvider,
+}
+
+#[derive(Subcommand)]
+enum CiProvider {
+    /// GitHub Actions: .github/workflows/deploy-space.yml runs `spacesmith deploy` on push to main.
+    Github(CiGithubArgs),
+}
+
+#[derive(Args)]
+struct CiGithubArgs {
+    /// The project (the directory holding README.md).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The Space to deploy to, OWNER/NAME (default: the repository variable HF_SPACE).
+    #[arg(long, value_name = "OWNER/NAME")]
+    space: Option<String>,
+    /// Git URL the workflow installs spacesmith from (it is not on crates.io).
+    #[arg(long, value_name = "URL")]
+    spacesmith_git: Option<String>,
+    /// Replace an existing workflow.
+    #[arg(long)]
+    force: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 const DEPLOY_AFTER_HELP: &str = "\
@@ -236,6 +270,12 @@ struct NewArgs {
     /// Show what would be written; write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Also write a CI workflow that deploys the Space on push (see `spacesmith ci github`).
+    #[arg(long, value_name = "PROVIDER", value_parser = ["github"])]
+    ci: Option<String>,
+    /// With --ci: the Space the workflow deploys to, OWNER/NAME (default: the repository variable HF_SPACE).
+    #[arg(long, value_name = "OWNER/NAME", requires = "ci")]
+    space: Option<String>,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -372,6 +412,17 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<Exit, AppError> {
             let options = plugin_values(new_matches, plugin.info());
             let req =
                 NewRequest { dir: args.dir.clone(), sdk: args.sdk.clone(), title: args.title.clone(), api: args.api, options };
+            if args.ci.is_some() {
+                let ci = CiRequest {
+                    dir: args.dir.clone(),
+                    space: args.space.as_deref().map(SpaceId::parse).transpose()?,
+                    spacesmith_git: None,
+                    force: args.force,
+                };
+                let (report, ci) = ci::new_with_workflow(service.as_ref(), &req, &ci, args.dry_run)?;
+                output::new_with_ci(&report, ci.as_ref(), args.json);
+                return Ok(Exit::Ok);
+            }
             let report = service.new_project(&req, args.force, args.dry_run)?;
             output::new_report(&report, args.json);
             Ok(Exit::Ok)
@@ -464,6 +515,17 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<Exit, AppError> {
             Ok(Exit::Ok)
         }
         Command::Space(args) => space_command(args.command, service, settings.text_cap),
+        Command::Ci(CiArgs { provider: CiProvider::Github(args) }) => {
+            let req = CiRequest {
+                dir: args.dir,
+                space: args.space.as_deref().map(SpaceId::parse).transpose()?,
+                spacesmith_git: args.spacesmith_git,
+                force: args.force,
+            };
+            let report = ci::write_github_workflow(&req)?;
+            output::ci_report(&report, args.json);
+            Ok(Exit::Ok)
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use spacesmith_spec::Severity;
 use spacesmith_hub::plan::UploadPlan;
 use spacesmith_hub::{LogLine, SpaceId, SpaceRuntime, UploadEvent, WaitOutcome, WatchEvent};
 
+use crate::ci::CiReport;
 use crate::deploy::{DeployEvent, DeployObserver, DeployReport, SecretStatus, SecretsReport, SpaceStatus};
 use crate::error::AppError;
 use crate::project::{NewReport, RuleEntry, ValidationReport};
@@ -145,6 +146,46 @@ pub fn validation(r: &ValidationReport, dir: &Path, as_json: bool) {
         plural(r.warnings, "warning"),
         plural(r.infos, "note")
     );
+}
+
+/// `new --ci`: one JSON document (the project report with a `ci` member), or both human reports.
+pub fn new_with_ci(r: &NewReport, ci: Option<&CiReport>, as_json: bool) {
+    if as_json {
+        #[derive(Serialize)]
+        struct WithCi<'a> {
+            #[serde(flatten)]
+            new: &'a NewReport,
+            ci: Option<&'a CiReport>,
+        }
+        json(&WithCi { new: r, ci });
+        return;
+    }
+    new_report(r, false);
+    match ci {
+        Some(ci) => ci_report(ci, false),
+        None => eprintln!("Would also write {}.", crate::ci::WORKFLOW_PATH),
+    }
+}
+
+pub fn ci_report(r: &CiReport, as_json: bool) {
+    if as_json {
+        json(r);
+        return;
+    }
+    let s = Style::stderr();
+    let verb = if r.action == Action::Overwrite { "Replaced" } else { "Wrote" };
+    let space = r.space.as_deref().unwrap_or("the Space named by HF_SPACE");
+    eprintln!("\n{verb} {}: deploys {space} on every push to main.", s.bold(&r.path.display().to_string()));
+    eprintln!("{}", s.bold("Create in the GitHub repository (Settings → Secrets and variables → Actions):"));
+    for secret in &r.secrets {
+        eprintln!("  secret   {}  — {}", s.bold(&secret.name), secret.why);
+    }
+    for v in &r.variables {
+        eprintln!("  variable {}  — {}", s.bold(&v.name), v.why);
+    }
+    for t in &r.todo {
+        eprintln!("  {} {t}", s.paint("1;33", "todo:"));
+    }
 }
 
 pub fn rules(entries: &[RuleEntry], as_json: bool) {
