@@ -8,6 +8,7 @@ pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod deploy;
+pub mod dev;
 pub mod error;
 pub mod hardware;
 pub mod lint;

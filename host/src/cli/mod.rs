@@ -19,6 +19,7 @@ use spacesmith_hub::{AuthService, EnvAuth, HubApi, HubClient, HubLogs, LogKind, 
 use crate::ci::{self, CiRequest};
 use crate::config::Settings;
 use crate::deploy::{DeployRequest, DeployService, Deployer, SpaceService, parse_duration, parse_sleep_time};
+use crate::dev::{DevRequest, DevRunner, LocalDev};
 use crate::error::{AppError, Exit};
 use crate::hardware::HubHardware;
 use crate::project::{NewRequest, ProjectService, Projects, RawValue};
@@ -58,6 +59,54 @@ enum Command {
     Space(SpaceArgs),
     /// Write a CI workflow that deploys the Space on every push.
     Ci(CiArgs),
+    /// Run the Space locally as the Hub would: its requirements in a virtualenv, its real command, its env.
+    #[command(after_help = DEV_AFTER_HELP)]
+    Dev(DevArgs),
+}
+
+const DEV_AFTER_HELP: &str = "\
+Runs gradio Spaces (`python <app_file>`, with gradio==<sdk_version> installed when requirements.txt does not pin \
+gradio) and Docker Spaces whose Dockerfile ends in an exec-form CMD running python, uvicorn or streamlit, or a \
+start.sh that does (the generated FastAPI, stdlib and Streamlit projects). For other Dockerfiles use --docker.
+
+The virtualenv is DIR/.venv, created with Python >= 3.10 ($PYTHON, else python3.x on PATH); requirements.txt is \
+installed again only when it changed. SPACESMITH_DEV_VENV=PATH uses an existing virtualenv instead (a \
+development/CI aid).
+
+The app gets PORT, SPACE_ID (local/<dir>), SPACE_HOST, SPACE_TITLE, PYTHONUNBUFFERED=1, GRADIO_SERVER_NAME and \
+GRADIO_SERVER_PORT (gradio), and every KEY=VALUE of the env file: their names are printed, never their values. \
+SYSTEM=spaces is not set, since libraries read it as \"running on the Hub\".
+
+Logs go to stderr as `[app] line` (and `[pip]`, `[venv]`, `[docker]`). Ctrl-C or SIGTERM stops the app's whole \
+process group.
+
+--json: stdout carries one JSON event per line: plan, venv, installing {what}, installed, started {pid}, \
+ready {url}, not_ready {waited_s}, stopping {signal}, exited {code, signal, stopped}, each as \
+{\"event\":\"ready\",\"url\":...}; an error is the usual {\"success\":false,...} object.
+
+Exit codes: the app's own when it ends by itself after answering, 0 when you stopped it, 1 when it exits before \
+answering or pip fails, 2 bad input, an unsupported project, a busy port or no Docker engine.";
+
+#[derive(Args)]
+struct DevArgs {
+    /// The project (the directory holding README.md).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Local port [default: README app_port for docker, else 7860].
+    #[arg(long, short = 'p', value_name = "P")]
+    port: Option<u16>,
+    /// Secrets and variables for the app, KEY=VALUE lines [default: DIR/.env when it exists].
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<PathBuf>,
+    /// Build and run the real image with Docker (needs a running engine).
+    #[arg(long)]
+    docker: bool,
+    /// Seconds to wait for the app to answer before saying it does not (it keeps running).
+    #[arg(long, value_name = "S", default_value_t = 120)]
+    ready_timeout: u64,
+    /// JSON events on stdout, one per line (see below); human text stays on stderr.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -361,7 +410,7 @@ impl LogSink for StderrSink {
 pub fn run(args: Vec<OsString>) -> i32 {
     let pre = prescan(&args);
     match run_inner(args, &pre) {
-        Ok(code) => code as i32,
+        Ok(code) => code,
         Err(e) => {
             output::error(&e, pre.json);
             e.exit as i32
@@ -369,7 +418,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     }
 }
 
-fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<Exit, AppError> {
+fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
     let settings = Settings::from_env();
     let sink: Option<Arc<dyn LogSink>> = match pre.verbose {
         0 => None,
@@ -399,13 +448,40 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<Exit, AppError> {
         Err(e) => {
             let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
             let _ = e.print();
-            return Ok(code);
+            return Ok(code as i32);
         }
     };
     let cli = Cli::from_arg_matches(&matches).map_err(|e| AppError::usage("BAD_ARGUMENTS", e.to_string()))?;
     let service: Arc<dyn ProjectService> = Arc::new(Projects::new(registry.clone(), settings.text_cap));
 
     match cli.command {
+        // The app's own exit code passes through: it is not one of ours.
+        Command::Dev(args) => dev_command(args),
+        command => dispatch(command, &matches, &registry, service, &settings).map(|e| e as i32),
+    }
+}
+
+fn dev_command(args: DevArgs) -> Result<i32, AppError> {
+    let req = DevRequest {
+        dir: args.dir,
+        port: args.port,
+        env_file: args.env_file,
+        docker: args.docker,
+        ready_timeout: std::time::Duration::from_secs(args.ready_timeout),
+    };
+    let printer = output::DevPrinter::new(args.json);
+    LocalDev::from_env().run(&req, &printer)
+}
+
+fn dispatch(
+    command: Command,
+    matches: &ArgMatches,
+    registry: &Arc<Registry>,
+    service: Arc<dyn ProjectService>,
+    settings: &Settings,
+) -> Result<Exit, AppError> {
+    match command {
+        Command::Dev(_) => unreachable!("dev is run before dispatch"),
         Command::New(args) => {
             let new_matches = matches.subcommand_matches("new").expect("new was parsed");
             let plugin = registry.get(&args.sdk)?;

@@ -11,6 +11,7 @@ use spacesmith_hub::{LogLine, SpaceId, SpaceRuntime, UploadEvent, WaitOutcome, W
 
 use crate::ci::CiReport;
 use crate::deploy::{DeployEvent, DeployObserver, DeployReport, SecretStatus, SecretsReport, SpaceStatus};
+use crate::dev::{DevEvent, DevObserver};
 use crate::error::AppError;
 use crate::project::{NewReport, RuleEntry, ValidationReport};
 use crate::writer::Action;
@@ -542,4 +543,96 @@ pub fn deleted(space: &SpaceId, as_json: bool) {
         return;
     }
     eprintln!("Deleted {space}.");
+}
+
+/// `dev`: human progress and the app's prefixed lines on stderr; with --json, one event per line on stdout.
+pub struct DevPrinter {
+    json: bool,
+    style: Style,
+}
+
+impl DevPrinter {
+    pub fn new(json: bool) -> Self {
+        DevPrinter { json, style: Style::stderr() }
+    }
+
+    fn emit(&self, value: serde_json::Value) {
+        if self.json {
+            let mut out = std::io::stdout().lock();
+            let _ = serde_json::to_writer(&mut out, &value);
+            let _ = writeln!(out);
+            let _ = out.flush();
+        }
+    }
+}
+
+impl DevObserver for DevPrinter {
+    fn event(&self, e: DevEvent<'_>) {
+        let s = &self.style;
+        match e {
+            DevEvent::Plan(p) => {
+                let how = if p.docker { "in Docker" } else { "locally" };
+                eprintln!("Running {} ({}, {}) {how} on port {}", s.bold(&p.title), p.sdk, p.space_id, p.port);
+                eprintln!("  {} {}", s.dim("command:"), p.command.join(" "));
+                if let Some(f) = &p.env_file {
+                    let names = if p.env_names.is_empty() { "none".to_string() } else { p.env_names.join(", ") };
+                    eprintln!("  secrets/variables from {}: {names}", f.display());
+                }
+                self.emit(serde_json::json!({ "event": "plan", "plan": p }));
+            }
+            DevEvent::Venv { path, created } => {
+                let verb = if created { "Created" } else { "Using" };
+                eprintln!("{verb} the virtualenv {}", path.display());
+                self.emit(serde_json::json!({ "event": "venv", "path": path, "created": created }));
+            }
+            DevEvent::Installing { what } => {
+                eprintln!("Installing {} …", what.join(" "));
+                self.emit(serde_json::json!({ "event": "installing", "what": what }));
+            }
+            DevEvent::UpToDate => {
+                eprintln!("Requirements are installed (unchanged since the last install).");
+                self.emit(serde_json::json!({ "event": "installed", "up_to_date": true }));
+            }
+            DevEvent::Building { image } => {
+                eprintln!("Building the image {image} …");
+                self.emit(serde_json::json!({ "event": "building", "image": image }));
+            }
+            DevEvent::Log { source, line } => eprintln!("{} {line}", s.dim(&format!("[{source}]"))),
+            DevEvent::Started { pid } => {
+                eprintln!("Started (pid {pid}); Ctrl-C stops it.");
+                self.emit(serde_json::json!({ "event": "started", "pid": pid }));
+            }
+            DevEvent::Ready { url } => {
+                eprintln!("{} answers on {url}", s.paint("1;32", "✓"));
+                self.emit(serde_json::json!({ "event": "ready", "url": url }));
+            }
+            DevEvent::NotReady { waited } => {
+                eprintln!(
+                    "{} nothing answers on the port after {}s; the app keeps running (is it listening on 0.0.0.0:$PORT?)",
+                    s.paint("1;33", "!"),
+                    waited.as_secs()
+                );
+                self.emit(serde_json::json!({ "event": "not_ready", "waited_s": waited.as_secs() }));
+            }
+            DevEvent::Stopping { signal } => {
+                eprintln!("Stopping ({signal}) …");
+                self.emit(serde_json::json!({ "event": "stopping", "signal": signal }));
+            }
+            DevEvent::Exited { code, signal, stopped, ready } => {
+                let how = match (code, signal) {
+                    (Some(c), _) => format!("exit code {c}"),
+                    (None, Some(sig)) => format!("signal {sig}"),
+                    _ => "unknown status".into(),
+                };
+                if stopped {
+                    eprintln!("Stopped ({how}).");
+                } else if !ready {
+                    eprintln!("{} the app exited ({how}) before answering on its port", s.paint("1;31", "✗"));
+                } else {
+                    eprintln!("The app exited ({how}).");
+                }
+                self.emit(serde_json::json!({ "event": "exited", "code": code, "signal": signal, "stopped": stopped }));
+            }
+        }
+    }
 }
