@@ -11,25 +11,16 @@ mod util;
 mod e2e;
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use e2e::{free_port, post_json, try_get};
-use util::Dir;
+use util::{Dir, new_project};
 
 /// Up to 120 s (× 500 ms) for dev to report the app ready: gradio and streamlit import slowly.
 const READY_ATTEMPTS: u32 = 240;
-
-fn generate(sdk: &str, args: &[&str]) -> (Dir, PathBuf) {
-    let dir = Dir::new();
-    let mut all = vec!["new", "app", "--sdk", sdk];
-    all.extend_from_slice(args);
-    dir.cmd(&all).expect(0);
-    let project = dir.join("app");
-    (dir, project)
-}
 
 /// A running `spacesmith dev`: stdout and stderr collected as they come; on drop, dev and the app's
 /// process group (whose id dev reports) are killed, pass or fail.
@@ -157,7 +148,7 @@ fn assert_group_gone(pgid: u32) {
 
 #[test]
 fn docker_fastapi_runs_with_secrets_from_env_file_and_stops_on_sigint() {
-    let (_dir, project) = generate("docker", &[]);
+    let (_dir, project) = new_project("docker", &[]);
     std::fs::write(project.join(".env"), "# the Space secret\nAPI_TOKEN=dev-secret-token-4711\n").unwrap();
     let port = free_port();
     let mut dev = Dev::start(&project, &["--port", &port.to_string()], true);
@@ -190,7 +181,7 @@ fn docker_fastapi_runs_with_secrets_from_env_file_and_stops_on_sigint() {
 /// The one test of the real `.venv` path: the stdlib project has no requirements, so it is quick.
 #[test]
 fn docker_stdlib_creates_the_project_venv_and_stops_on_sigterm() {
-    let (_dir, project) = generate("docker", &["--no-fastapi"]);
+    let (_dir, project) = new_project("docker", &["--no-fastapi"]);
     let port = free_port();
     let mut dev = Dev::start(&project, &["--port", &port.to_string()], false);
     dev.wait_ready();
@@ -212,7 +203,7 @@ fn docker_stdlib_creates_the_project_venv_and_stops_on_sigterm() {
 /// --json: one event per line on stdout, with the ready event; human text stays on stderr.
 #[test]
 fn gradio_runs_and_reports_ready_as_json() {
-    let (_dir, project) = generate("gradio", &[]);
+    let (_dir, project) = new_project("gradio", &[]);
     let port = free_port();
     let mut dev = Dev::start(&project, &["--port", &port.to_string(), "--json"], true);
     dev.wait_ready();
@@ -234,7 +225,7 @@ fn gradio_runs_and_reports_ready_as_json() {
 
 #[test]
 fn streamlit_runs_its_dockerfile_cmd_on_the_chosen_port() {
-    let (_dir, project) = generate("streamlit", &[]);
+    let (_dir, project) = new_project("streamlit", &[]);
     let port = free_port();
     let mut dev = Dev::start(&project, &["--port", &port.to_string()], true);
     dev.wait_ready();
@@ -287,7 +278,7 @@ fn fake_docker(dir: &Dir, script: &str) -> std::ffi::OsString {
 /// argument.
 #[test]
 fn docker_mode_builds_runs_and_stops_the_image_without_values_in_arguments() {
-    let (dir, project) = generate("docker", &["--no-fastapi"]);
+    let (dir, project) = new_project("docker", &["--no-fastapi"]);
     std::fs::write(project.join(".env"), "API_TOKEN=docker-secret-value-99\n").unwrap();
     let log = dir.join("docker.log");
     let path = fake_docker(
@@ -321,7 +312,7 @@ fn docker_mode_builds_runs_and_stops_the_image_without_values_in_arguments() {
 /// refusal is the same wherever the test runs.
 #[test]
 fn docker_without_an_engine_is_refused_plainly() {
-    let (dir, project) = generate("docker", &["--no-fastapi"]);
+    let (dir, project) = new_project("docker", &["--no-fastapi"]);
     let path = fake_docker(
         &dir,
         "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n",

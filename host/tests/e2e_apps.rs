@@ -12,24 +12,14 @@ mod util;
 #[path = "../../tests/e2e/support.rs"]
 mod e2e;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use e2e::{App, free_port, post_json, try_get};
-use util::Dir;
+use util::{Dir, new_project};
 
 /// Up to 60 s (× 500 ms) for an app to answer: importing gradio or streamlit is slow on a busy machine.
 const READY_ATTEMPTS: u32 = 120;
-
-/// `spacesmith new app --sdk <sdk> <args>` in a fresh directory; returns it and the project path.
-fn generate(sdk: &str, args: &[&str]) -> (Dir, PathBuf) {
-    let dir = Dir::new();
-    let mut all = vec!["new", "app", "--sdk", sdk];
-    all.extend_from_slice(args);
-    dir.cmd(&all).expect(0);
-    let project = dir.join("app");
-    (dir, project)
-}
 
 /// Installs the project's own requirements.txt into the shared venv (a no-op when already satisfied).
 fn install_requirements(project: &Path) {
@@ -56,7 +46,7 @@ fn space_command(program: &str, cwd: &Path, port: u16) -> Command {
 
 #[test]
 fn docker_fastapi_app_answers_and_guards_its_api() {
-    let (_dir, project) = generate("docker", &[]);
+    let (_dir, project) = new_project("docker", &[]);
     install_requirements(&project);
     let port = free_port();
     let mut cmd = space_command("sh", Path::new("/"), port);
@@ -89,7 +79,7 @@ fn docker_fastapi_app_answers_and_guards_its_api() {
 
 #[test]
 fn docker_fastapi_api_answers_503_until_the_secret_is_set() {
-    let (_dir, project) = generate("docker", &[]);
+    let (_dir, project) = new_project("docker", &[]);
     install_requirements(&project);
     let port = free_port();
     let mut cmd = space_command("sh", &project, port);
@@ -103,7 +93,7 @@ fn docker_fastapi_api_answers_503_until_the_secret_is_set() {
 
 #[test]
 fn docker_stdlib_app_answers_health() {
-    let (_dir, project) = generate("docker", &["--no-fastapi"]);
+    let (_dir, project) = new_project("docker", &["--no-fastapi"]);
     let port = free_port();
     let mut cmd = space_command("sh", Path::new("/"), port);
     cmd.arg(project.join("start.sh"));
@@ -118,7 +108,7 @@ fn docker_stdlib_app_answers_health() {
 #[test]
 fn gradio_app_answers_a_gradio_client_call() {
     for (args, api_name) in [(&[][..], "/greet"), (&["--api"][..], "/greet")] {
-        let (_dir, project) = generate("gradio", args);
+        let (_dir, project) = new_project("gradio", args);
         install_requirements(&project);
         let port = free_port();
         // The gradio SDK runs `python app.py` and picks the port through GRADIO_SERVER_PORT.
@@ -159,7 +149,7 @@ fn gradio_app_answers_a_gradio_client_call() {
 /// address made local.
 #[test]
 fn streamlit_app_is_healthy_and_serves_its_page() {
-    let (_dir, project) = generate("streamlit", &[]);
+    let (_dir, project) = new_project("streamlit", &[]);
     install_requirements(&project);
     let dockerfile = std::fs::read_to_string(project.join("Dockerfile")).unwrap();
     let cmd_line = dockerfile.lines().find(|l| l.starts_with("CMD ")).expect("Dockerfile has a CMD");
@@ -208,7 +198,7 @@ fn clone_and_build_start_sh_clones_and_starts_the_app() {
         assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 
-    let (_dir, project) = generate("docker", &["--from-git", "https://github.com/example/app.git"]);
+    let (_dir, project) = new_project("docker", &["--from-git", "https://github.com/example/app.git"]);
     let port = free_port();
     let mut cmd = space_command("sh", Path::new("/"), port);
     cmd.arg(project.join("start.sh"))
@@ -230,13 +220,13 @@ fn e2e_pins_match_the_generated_requirements() {
     let pins = std::fs::read_to_string(util::fixtures::repo_root().join("tests/e2e/requirements.txt")).unwrap();
     let pinned: Vec<&str> = pins.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     for (sdk, args) in [("docker", &[][..]), ("streamlit", &[][..])] {
-        let (_dir, project) = generate(sdk, args);
+        let (_dir, project) = new_project(sdk, args);
         let reqs = std::fs::read_to_string(project.join("requirements.txt")).unwrap();
         for line in reqs.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
             assert!(pinned.contains(&line), "{sdk} generates `{line}`, which tests/e2e/requirements.txt does not pin");
         }
     }
-    let (_dir, project) = generate("gradio", &[]);
+    let (_dir, project) = new_project("gradio", &[]);
     let readme = std::fs::read_to_string(project.join("README.md")).unwrap();
     let version = readme.lines().find_map(|l| l.strip_prefix("sdk_version: ")).unwrap().trim_matches('"');
     assert!(pinned.contains(&format!("gradio=={version}").as_str()), "gradio sdk_version {version} is not pinned");

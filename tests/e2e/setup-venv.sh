@@ -24,19 +24,9 @@ if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want"
   exit 0
 fi
 
-pick_python() {
-  if [ -n "${PYTHON:-}" ]; then echo "$PYTHON"; return; fi
-  for p in python3.13 python3.12 python3.11 python3.10 python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-      echo "$p"; return
-    fi
-  done
-  echo "setup-venv.sh: Python >= 3.10 is required (gradio 6, the generated FastAPI app); set \$PYTHON" >&2
-  exit 1
-}
 
 if [ ! -x "$venv/bin/python" ]; then
-  py="$(pick_python)"
+  py="$("$root/scripts/pick-python")"
   echo "setup-venv.sh: creating $venv with $py" >&2
   if ! "$py" -m venv "$venv"; then
     rm -rf "$venv"

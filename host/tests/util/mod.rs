@@ -43,6 +43,16 @@ impl Dir {
     }
 }
 
+/// `spacesmith new app --sdk <sdk> <args>` in a fresh directory: the directory and the project's path.
+pub fn new_project(sdk: &str, args: &[&str]) -> (Dir, PathBuf) {
+    let dir = Dir::new();
+    let mut all = vec!["new", "app", "--sdk", sdk];
+    all.extend_from_slice(args);
+    dir.cmd(&all).expect(0);
+    let project = dir.join("app");
+    (dir, project)
+}
+
 /// One compiled-plugin cache for all tests: only the first test process pays for compilation.
 pub fn shared_cache() -> PathBuf {
     fixtures::repo_root().join("target").join("test-plugin-cache")

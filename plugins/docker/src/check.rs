@@ -12,7 +12,6 @@ use crate::shell::{self, Vars};
 
 const DOCKERFILE: &str = "Dockerfile";
 
-
 pub const DOCKERFILE_UNREADABLE: RuleDef = RuleDef {
     id: "docker/dockerfile-unreadable",
     severity: Severity::Warning,

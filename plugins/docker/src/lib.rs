@@ -11,9 +11,7 @@ pub mod listen;
 mod scaffold;
 pub mod shell;
 
-use spacesmith_plugin_sdk::{
-    Finding, Plan, PluginError, PluginInfo, Project, Rule, ScaffoldInput, SdkPlugin, export_plugin,
-};
+use spacesmith_plugin_sdk::{Finding, Plan, PluginError, PluginInfo, Project, Rule, ScaffoldInput, SdkPlugin, export_plugin};
 
 pub use scaffold::{option_specs, plan};
 

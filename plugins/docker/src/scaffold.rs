@@ -252,24 +252,15 @@ fn checked_start_command(command: &str) -> Result<String, PluginError> {
 mod tests {
     use super::*;
     use crate::check;
-    use spacesmith_plugin_sdk::testing::{TeraRenderer, assert_tidy, blocking, project_from_output};
-    use spacesmith_plugin_sdk::{NamedValue, OptionValue, ScaffoldOutput, SecretStage};
+    use spacesmith_plugin_sdk::testing::{self, TeraRenderer, assert_tidy, blocking, file_text as text, project_from_output};
+    use spacesmith_plugin_sdk::{OptionValue, ScaffoldOutput, SecretStage};
 
     fn input(options: &[(&str, OptionValue)], api: bool) -> ScaffoldInput {
-        ScaffoldInput {
-            project_name: "my-space".into(),
-            title: "My: \"Space\"".into(),
-            api,
-            options: options.iter().map(|(n, v)| NamedValue { name: n.to_string(), value: v.clone() }).collect(),
-        }
+        testing::input("my-space", "My: \"Space\"", api, options)
     }
 
     fn render(options: &[(&str, OptionValue)], api: bool) -> ScaffoldOutput {
         plan(&input(options, api)).unwrap().render_with(&TeraRenderer).unwrap()
-    }
-
-    fn text<'a>(out: &'a ScaffoldOutput, path: &str) -> &'a str {
-        out.files.iter().find(|f| f.path == path).and_then(|f| f.contents_str()).unwrap_or_else(|| panic!("no {path}"))
     }
 
     fn paths(out: &ScaffoldOutput) -> Vec<&str> {

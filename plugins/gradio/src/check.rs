@@ -12,7 +12,6 @@ use crate::GRADIO_PORT;
 const DEFAULT_APP_FILE: &str = "app.py";
 const REQUIREMENTS: &str = "requirements.txt";
 
-
 pub const APP_FILE_NO_GRADIO: RuleDef = RuleDef {
     id: "gradio/app-file-no-gradio",
     severity: Severity::Warning,
@@ -61,16 +60,8 @@ pub const VERSION_MISMATCH: RuleDef = RuleDef {
     fix: "Remove gradio from requirements.txt and set the version in README `sdk_version` only.",
 };
 
-
-
-pub const RULES: &[&RuleDef] = &[
-    &APP_FILE_NO_GRADIO,
-    &NO_LAUNCH,
-    &SHARE_TRUE,
-    &SERVER_PORT,
-    &SERVER_NAME_LOOPBACK,
-    &VERSION_MISMATCH,
-];
+pub const RULES: &[&RuleDef] =
+    &[&APP_FILE_NO_GRADIO, &NO_LAUNCH, &SHARE_TRUE, &SERVER_PORT, &SERVER_NAME_LOOPBACK, &VERSION_MISMATCH];
 
 pub fn rules() -> Vec<Rule> {
     catalogue(RULES)

@@ -84,28 +84,17 @@ fn checked_version(version: &str) -> Result<&str, PluginError> {
 mod tests {
     use super::*;
     use crate::check::check;
-    use spacesmith_plugin_sdk::testing::{TeraRenderer, assert_tidy, project_from_output};
-    use spacesmith_plugin_sdk::{NamedValue, OptionValue, ScaffoldOutput};
+    use spacesmith_plugin_sdk::testing::{self, TeraRenderer, assert_tidy, file_text as text, project_from_output};
+    use spacesmith_plugin_sdk::{OptionValue, ScaffoldOutput};
 
     fn render(options: &[(&str, &str)], api: bool) -> ScaffoldOutput {
         render_titled("Hello \"world\" & <you>", options, api)
     }
 
     fn render_titled(title: &str, options: &[(&str, &str)], api: bool) -> ScaffoldOutput {
-        let input = ScaffoldInput {
-            project_name: "hello".into(),
-            title: title.into(),
-            api,
-            options: options
-                .iter()
-                .map(|(n, v)| NamedValue { name: n.to_string(), value: OptionValue::Text(v.to_string()) })
-                .collect(),
-        };
+        let typed: Vec<(&str, OptionValue)> = options.iter().map(|(n, v)| (*n, OptionValue::Text(v.to_string()))).collect();
+        let input = testing::input("hello", title, api, &typed);
         plan(&input).unwrap().render_with(&TeraRenderer).unwrap()
-    }
-
-    fn text<'a>(out: &'a ScaffoldOutput, path: &str) -> &'a str {
-        out.files.iter().find(|f| f.path == path).and_then(|f| f.contents_str()).unwrap()
     }
 
     fn option_sets() -> Vec<(Vec<(&'static str, &'static str)>, bool)> {

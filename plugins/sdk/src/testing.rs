@@ -2,6 +2,7 @@
 //!
 //! - [`TeraRenderer`]: renders a [`Plan`](crate::Plan) with Tera 1.20 configured like the host (no
 //!   builtins, no autoescape), so tests see the bytes a user gets;
+//! - [`input`] / [`file_text`]: a scaffold input as the host sends it, and a generated file's text;
 //! - [`project`] / [`project_from_output`]: build the input of `check` (README front matter is turned
 //!   into JSON by [`front_matter_json`], which reads the simple YAML plugins generate);
 //! - assertions every plugin should pass: [`assert_catalogue`], [`assert_option_specs`], [`assert_tidy`],
@@ -10,8 +11,8 @@
 use std::collections::BTreeSet;
 
 use crate::{
-    Finding, OptionKind, OptionSpec, OptionValue, PluginError, Project, ProjectFile, Render, Rule, ScaffoldOutput, Severity,
-    Value,
+    Finding, NamedValue, OptionKind, OptionSpec, OptionValue, PluginError, Project, ProjectFile, Render, Rule, ScaffoldInput,
+    ScaffoldOutput, Severity, Value,
 };
 
 /// Renders with Tera 1.20 (default features off, as in the host) and autoescape off.
@@ -35,6 +36,21 @@ impl Render for TeraRenderer {
         let context = tera::Context::from_value(context.clone()).map_err(fail)?;
         tera.render(name, &context).map_err(fail)
     }
+}
+
+/// A scaffold input as the host sends it: options named and typed, defaults left to the plugin.
+pub fn input(project_name: &str, title: &str, api: bool, options: &[(&str, OptionValue)]) -> ScaffoldInput {
+    ScaffoldInput {
+        project_name: project_name.into(),
+        title: title.into(),
+        api,
+        options: options.iter().map(|(n, v)| NamedValue { name: n.to_string(), value: v.clone() }).collect(),
+    }
+}
+
+/// The text of a generated file; panics naming the path when it is missing or not UTF-8.
+pub fn file_text<'a>(out: &'a ScaffoldOutput, path: &str) -> &'a str {
+    out.files.iter().find(|f| f.path == path).and_then(|f| f.contents_str()).unwrap_or_else(|| panic!("no text file {path}"))
 }
 
 /// A project of text files, with `front_matter` given directly as JSON.

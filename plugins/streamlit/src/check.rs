@@ -21,7 +21,6 @@ pub const MIGRATE_TO_DOCKER: RuleDef = RuleDef {
     fix: "Run `spacesmith new <dir> --sdk streamlit`, copy its Dockerfile, .streamlit/config.toml and README front matter (sdk: docker, app_port: 8501) into this repository, and pin streamlit in requirements.txt.",
 };
 
-
 pub const APP_FILE_NO_STREAMLIT: RuleDef = RuleDef {
     id: "streamlit/app-file-no-streamlit",
     severity: Severity::Warning,
@@ -46,8 +45,6 @@ pub const ADDRESS_LOOPBACK: RuleDef = RuleDef {
     fix: "Remove `address` from the [server] table of .streamlit/config.toml (Streamlit then listens on every interface).",
 };
 
-
-
 pub const VERSION_MISMATCH: RuleDef = RuleDef {
     id: "streamlit/version-mismatch",
     severity: Severity::Warning,
@@ -56,13 +53,8 @@ pub const VERSION_MISMATCH: RuleDef = RuleDef {
     fix: "Remove streamlit from requirements.txt and set the version in README `sdk_version` only.",
 };
 
-pub const RULES: &[&RuleDef] = &[
-    &MIGRATE_TO_DOCKER,
-    &APP_FILE_NO_STREAMLIT,
-    &PORT_OVERRIDDEN,
-    &ADDRESS_LOOPBACK,
-    &VERSION_MISMATCH,
-];
+pub const RULES: &[&RuleDef] =
+    &[&MIGRATE_TO_DOCKER, &APP_FILE_NO_STREAMLIT, &PORT_OVERRIDDEN, &ADDRESS_LOOPBACK, &VERSION_MISMATCH];
 
 pub fn rules() -> Vec<Rule> {
     catalogue(RULES)

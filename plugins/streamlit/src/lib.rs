@@ -7,9 +7,7 @@
 mod check;
 mod scaffold;
 
-use spacesmith_plugin_sdk::{
-    Finding, Plan, PluginError, PluginInfo, Project, Rule, ScaffoldInput, SdkPlugin, export_plugin,
-};
+use spacesmith_plugin_sdk::{Finding, Plan, PluginError, PluginInfo, Project, Rule, ScaffoldInput, SdkPlugin, export_plugin};
 
 pub use check::check;
 pub use scaffold::{option_specs, plan};

@@ -85,24 +85,13 @@ fn checked_version(version: &str) -> Result<&str, PluginError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spacesmith_plugin_sdk::testing::{TeraRenderer, assert_tidy, project_from_output};
-    use spacesmith_plugin_sdk::{NamedValue, OptionValue, ScaffoldOutput};
+    use spacesmith_plugin_sdk::testing::{self, TeraRenderer, assert_tidy, file_text as text, project_from_output};
+    use spacesmith_plugin_sdk::{OptionValue, ScaffoldOutput};
 
     fn render(options: &[(&str, &str)], api: bool) -> ScaffoldOutput {
-        let input = ScaffoldInput {
-            project_name: "greeter".into(),
-            title: "Greeter: \"hello\"".into(),
-            api,
-            options: options
-                .iter()
-                .map(|(n, v)| NamedValue { name: n.to_string(), value: OptionValue::Text(v.to_string()) })
-                .collect(),
-        };
+        let typed: Vec<(&str, OptionValue)> = options.iter().map(|(n, v)| (*n, OptionValue::Text(v.to_string()))).collect();
+        let input = testing::input("greeter", "Greeter: \"hello\"", api, &typed);
         plan(&input).unwrap().render_with(&TeraRenderer).unwrap()
-    }
-
-    fn text<'a>(out: &'a ScaffoldOutput, path: &str) -> &'a str {
-        out.files.iter().find(|f| f.path == path).and_then(|f| f.contents_str()).unwrap()
     }
 
     fn option_sets() -> Vec<(Vec<(&'static str, &'static str)>, bool)> {

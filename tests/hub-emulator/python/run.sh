@@ -16,19 +16,9 @@ case "$target" in
 esac
 venv="$root/target/py-venv"
 
-pick_python() {
-  if [ -n "${PYTHON:-}" ]; then echo "$PYTHON"; return; fi
-  for p in python3.13 python3.12 python3.11 python3.10 python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-      echo "$p"; return
-    fi
-  done
-  echo "run.sh: Python >= 3.10 is required (huggingface_hub 2.4.0); set \$PYTHON" >&2
-  exit 1
-}
 
 if [ ! -x "$venv/bin/python" ]; then
-  py="$(pick_python)"
+  py="$("$root/scripts/pick-python")"
   echo "run.sh: creating $venv with $py" >&2
   mkdir -p "$root/target"
   if ! "$py" -m venv "$venv"; then
