@@ -37,6 +37,7 @@ impl Dir {
     }
 
     pub fn cmd(&self, args: &[&str]) -> TestCommand {
+        warm_plugin_cache();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_spacesmith"));
         cmd.args(args).current_dir(&self.path).env("SPACESMITH_CACHE_DIR", shared_cache()).env("NO_COLOR", "1");
         TestCommand { cmd, dir: self.path.clone() }
@@ -51,6 +52,21 @@ pub fn new_project(sdk: &str, args: &[&str]) -> (Dir, PathBuf) {
     dir.cmd(&all).expect(0);
     let project = dir.join("app");
     (dir, project)
+}
+
+/// Compile the built-in plugins into the shared cache once per test process, before any test runs
+/// the binary: otherwise every test thread starts on a cold cache and compiles the same plugins.
+fn warm_plugin_cache() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        let status = Command::new(env!("CARGO_BIN_EXE_spacesmith"))
+            .arg("rules")
+            .env("SPACESMITH_CACHE_DIR", shared_cache())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("spacesmith runs");
+        assert!(status.success(), "warming the plugin cache with `spacesmith rules` failed");
+    });
 }
 
 /// One compiled-plugin cache for all tests: only the first test process pays for compilation.
