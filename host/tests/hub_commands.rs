@@ -3,7 +3,8 @@
 
 mod util;
 
-use std::time::Duration;
+#[path = "../../tests/support/emulator_control.rs"]
+mod emulator_control;
 
 use hub_emulator::{Config, Emulator, UserSpec};
 use serde_json::{Value, json};
@@ -49,39 +50,23 @@ impl Hub {
     }
 
     fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let full = format!("{}/__emulator/{path}", self.url);
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
-        let mut resp = match (method, body) {
-            ("GET", _) => agent.get(&full).call(),
-            ("DELETE", _) => agent.delete(&full).call(),
-            (_, Some(b)) => agent.post(&full).header("content-type", "application/json").send(b.to_string()),
-            (_, None) => agent.post(&full).send_empty(),
-        }
-        .expect("control call");
-        let text = resp.body_mut().with_config().limit(1 << 30).read_to_string().expect("body");
-        assert!(resp.status().as_u16() < 400, "control {path}: {text}");
-        serde_json::from_str(&text).expect("json")
+        emulator_control::control(&self.url, method, path, body)
     }
 
     fn repo(&self, id: &str) -> Value {
-        let state = self.control("GET", "state", None);
-        state["repos"].as_array().unwrap().iter().find(|r| r["id"] == id).cloned().unwrap_or(Value::Null)
+        emulator_control::repo(&self.url, id)
     }
 
     fn requests(&self) -> Vec<Value> {
-        self.control("GET", "requests", None).as_array().unwrap().clone()
+        emulator_control::requests(&self.url)
     }
 
     fn clear_requests(&self) {
-        self.control("DELETE", "requests", None);
+        emulator_control::clear_requests(&self.url);
     }
 
     fn fault(&self, rule: Value) {
-        self.control("POST", "faults", Some(rule));
+        emulator_control::fault(&self.url, rule);
     }
 
     fn files(&self, id: &str) -> Vec<String> {

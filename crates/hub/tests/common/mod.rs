@@ -1,11 +1,10 @@
 //! Test harness: an in-process hub emulator per test, a client on a virtual clock (retry sleeps are recorded,
-//! never slept), and helpers for the emulator's control API (state, request log, faults, config).
+//! never slept), and the emulator's control API (tests/support/emulator_control.rs).
 
 #![allow(dead_code)]
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use hub_emulator::{Config, Emulator, UserSpec};
 use serde_json::Value;
@@ -47,50 +46,10 @@ pub fn client(url: &str, token: Option<&str>) -> (Arc<HubClient>, Arc<ManualCloc
     (Arc::new(c), clock)
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(30))).build().into()
-}
-
-/// Calls the control API (`/__emulator/...`) and returns the JSON answer.
-pub fn control(url: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-    let full = format!("{url}/__emulator/{path}");
-    let a = agent();
-    let mut resp = match (method, body) {
-        ("GET", _) => a.get(&full).call(),
-        ("DELETE", _) => a.delete(&full).call(),
-        (_, Some(b)) => a.post(&full).header("content-type", "application/json").send(b.to_string()),
-        (_, None) => a.post(&full).send_empty(),
-    }
-    .expect("control call");
-    let text = resp.body_mut().with_config().limit(1 << 30).read_to_string().expect("body");
-    assert!(resp.status().as_u16() < 400, "control {path}: {text}");
-    serde_json::from_str(&text).expect("json")
-}
-
-pub fn state(url: &str) -> Value {
-    control(url, "GET", "state", None)
-}
-
-/// The emulator's view of one repo.
-pub fn repo(url: &str, id: &str) -> Value {
-    state(url)["repos"].as_array().unwrap().iter().find(|r| r["id"] == id).cloned().unwrap_or(Value::Null)
-}
-
-pub fn requests(url: &str) -> Vec<Value> {
-    control(url, "GET", "requests", None).as_array().unwrap().clone()
-}
-
-pub fn clear_requests(url: &str) {
-    control(url, "DELETE", "requests", None);
-}
-
-pub fn fault(url: &str, rule: Value) {
-    control(url, "POST", "faults", Some(rule));
-}
-
-pub fn set_config(url: &str, cfg: Value) {
-    control(url, "POST", "config", Some(cfg));
-}
+#[path = "../../../../tests/support/emulator_control.rs"]
+mod emulator_control;
+#[allow(unused_imports)] // each test binary uses its own subset
+pub use emulator_control::{clear_requests, control, fault, repo, requests, set_config, state};
 
 pub fn space(id: &str) -> SpaceId {
     SpaceId::parse(id).unwrap()
