@@ -19,7 +19,7 @@ fn ms(d: Duration) -> String {
 fn main() {
     let cache = tempfile::tempdir().unwrap();
     let config = || RuntimeConfig { cache_dir: Some(cache.path().to_path_buf()), ..Default::default() };
-    let source = |sdk: &str, bytes: &'static [u8]| PluginSource { label: sdk.to_string(), bytes: bytes.into(), limits: None };
+    let source = |sdk: &str, bytes: &'static [u8]| PluginSource::new(sdk, bytes);
 
     let engine: Vec<Duration> = (0..20)
         .map(|_| {

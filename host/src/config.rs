@@ -9,6 +9,8 @@ use spacesmith_runtime::Limits;
 pub struct Settings {
     /// Compiled plugins; None disables the cache (`SPACESMITH_NO_CACHE=1`).
     pub cache_dir: Option<PathBuf>,
+    /// Installed third-party plugins live in `<data_dir>/plugins`; None when no home is known.
+    pub data_dir: Option<PathBuf>,
     pub limits: Limits,
     /// Bytes of each project file handed to checks; larger files are marked truncated.
     pub text_cap: u64,
@@ -19,15 +21,33 @@ impl Settings {
         let no_cache = std::env::var_os("SPACESMITH_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0");
         Settings {
             cache_dir: if no_cache { None } else { default_cache_dir().map(|d| d.join("plugins")) },
+            data_dir: default_data_dir(),
             limits: Limits::default(),
             text_cap: 1 << 20,
         }
     }
 }
 
+fn var(k: &str) -> Option<PathBuf> {
+    std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// `$SPACESMITH_DATA_DIR`, else the platform's per-user data directory.
+fn default_data_dir() -> Option<PathBuf> {
+    if let Some(dir) = var("SPACESMITH_DATA_DIR") {
+        return Some(dir);
+    }
+    if cfg!(windows) {
+        return var("APPDATA").map(|d| d.join("spacesmith"));
+    }
+    if cfg!(target_os = "macos") {
+        return var("HOME").map(|d| d.join("Library/Application Support/spacesmith"));
+    }
+    var("XDG_DATA_HOME").or_else(|| var("HOME").map(|h| h.join(".local/share"))).map(|d| d.join("spacesmith"))
+}
+
 /// `$SPACESMITH_CACHE_DIR`, else the platform's per-user cache directory.
 fn default_cache_dir() -> Option<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     if let Some(dir) = var("SPACESMITH_CACHE_DIR") {
         return Some(dir);
     }

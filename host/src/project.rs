@@ -82,7 +82,10 @@ pub struct ValidationReport {
     pub warnings: usize,
     pub infos: usize,
     pub sdk: Option<String>,
+    /// The first plugin that checked the project (the SDK's own).
     pub plugin: Option<PluginSummary>,
+    /// Every plugin that checked it, third-party ones after the SDK's own.
+    pub plugins: Vec<PluginSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -158,18 +161,11 @@ impl ProjectService for Projects {
         let mut findings = checked.findings;
         let front_matter = checked.front_matter.as_ref();
         let sdk = front_matter.and_then(|fm| fm.sdk()).map(str::to_string);
-        let mut plugin_summary = None;
+        let mut checked_by = Vec::new();
         if let Some(sdk) = &sdk {
-            match self.registry.for_readme_sdk(sdk)? {
-                Some(plugin) => {
-                    let input = ProjectInput {
-                        files: check_input(&project.files, CHECK_INPUT_BUDGET),
-                        front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
-                    };
-                    findings.extend(plugin.check(&input)?);
-                    plugin_summary = Some(PluginSummary::of(&plugin));
-                }
-                None => findings.push(Finding {
+            let checkers = self.registry.checkers(sdk)?;
+            if checkers.is_empty() {
+                findings.push(Finding {
                     rule: "spacesmith/no-plugin".into(),
                     severity: Severity::Info,
                     path: Some("README.md".into()),
@@ -177,7 +173,17 @@ impl ProjectService for Projects {
                     message: format!("no plugin checks `sdk: {sdk}` Spaces; only the configuration and common rules ran"),
                     fix: None,
                     field: Some("sdk".into()),
-                }),
+                });
+            } else {
+                let input = ProjectInput {
+                    files: check_input(&project.files, CHECK_INPUT_BUDGET),
+                    front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
+                };
+                for plugin in checkers {
+                    // The directory reaches the plugin only if the user granted it project-read.
+                    findings.extend(plugin.check_in(&input, Some(dir))?);
+                    checked_by.push(PluginSummary::of(&plugin));
+                }
             }
         }
         // The Dockerfile the Hub builds (a Docker-SDK Space's, at the root) also gets hadolint's checks.
@@ -192,7 +198,8 @@ impl ProjectService for Projects {
             infos: count(Severity::Info),
             findings,
             sdk,
-            plugin: plugin_summary,
+            plugin: checked_by.first().cloned(),
+            plugins: checked_by,
         })
     }
 
@@ -316,7 +323,7 @@ fn secret_notice(s: &spacesmith_runtime::SecretSpec) -> SecretNotice {
     SecretNotice { name: name.clone(), stage: s.stage, required: s.required, why: s.why.clone(), how }
 }
 
-fn write_error(e: WriteError, dir: &Path) -> AppError {
+pub(crate) fn write_error(e: WriteError, dir: &Path) -> AppError {
     match e {
         WriteError::Exists { .. } => AppError::usage("FILES_EXIST", e.to_string()).hint(format!(
             "Nothing was written. Pass --force to overwrite them, or choose another directory than {}.",

@@ -1,6 +1,7 @@
-//! `PluginRegistry`: which plugin serves an SDK. Built-in plugins are embedded in the binary and
-//! loaded lazily (a command pays only for the plugins it uses); `--plugin FILE` adds third-party
-//! ones, which run under the same sandbox and take precedence over a built-in of the same SDK id.
+//! `PluginRegistry`: which plugin serves an SDK. Built-in plugins are embedded in the binary, installed
+//! ones live in the user's data directory (`crate::plugins`), and `--plugin FILE` adds one-off ones.
+//! All are loaded lazily (a command pays only for the plugins it uses) and run under the same sandbox.
+//! Precedence for an SDK id: `--plugin FILE`, then installed, then built-in.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use spacesmith_runtime::{Plugin, PluginSource, Runtime};
 
 use crate::error::{AppError, Exit};
+use crate::plugins::{InstallRecord, PluginStore};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
@@ -20,21 +22,24 @@ pub trait PluginRegistry: Send + Sync {
     fn sdk_ids(&self) -> Vec<String>;
     /// The plugin for `--sdk ID`.
     fn get(&self, sdk_id: &str) -> Result<Arc<Plugin>, AppError>;
-    /// The plugin whose `check` understands repositories with README `sdk: <sdk>`, if any.
-    fn for_readme_sdk(&self, sdk: &str) -> Result<Option<Arc<Plugin>>, AppError>;
+    /// Every plugin whose `check` understands repositories with README `sdk: <sdk>`: the built-in (or
+    /// what replaces it) first, then third-party ones, one per SDK id.
+    fn checkers(&self, sdk: &str) -> Result<Vec<Arc<Plugin>>, AppError>;
 }
 
 pub struct Registry {
     runtime: Runtime,
     builtins: BTreeMap<&'static str, &'static [u8]>,
+    store: Option<PluginStore>,
+    installed: BTreeMap<String, InstallRecord>,
     loaded: Mutex<BTreeMap<String, Arc<Plugin>>>,
     extra: Vec<Arc<Plugin>>,
 }
 
 impl Registry {
-    /// A registry of the built-ins plus plugin files given by the user (loaded now, so a bad file
-    /// fails the command before anything else happens).
-    pub fn new(runtime: Runtime, extra_files: &[impl AsRef<Path>]) -> Result<Self, AppError> {
+    /// A registry of the built-ins, the installed plugins of `store`, and plugin files given by the
+    /// user (loaded now, so a bad file fails the command before anything else happens).
+    pub fn new(runtime: Runtime, extra_files: &[impl AsRef<Path>], store: Option<PluginStore>) -> Result<Self, AppError> {
         let mut extra = Vec::new();
         for path in extra_files {
             let path = path.as_ref();
@@ -43,74 +48,109 @@ impl Registry {
                     .hint("Pass the path of a .wasm component built for wasm32-wasip2.")
             })?;
             let label = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
-            let plugin = runtime.load(PluginSource { label, bytes: bytes.into(), limits: None })?;
-            extra.push(Arc::new(plugin));
+            // A one-off plugin gets no capabilities: granting needs `plugin install`.
+            extra.push(Arc::new(runtime.load(PluginSource::new(label, bytes))?));
         }
-        Ok(Registry { runtime, builtins: BUILTIN_PLUGINS.iter().copied().collect(), loaded: Mutex::default(), extra })
+        // Unreadable records are reported by `plugin list`; they must not break unrelated commands.
+        let installed =
+            store.as_ref().map(|s| s.records().0.into_iter().map(|r| (r.sdk_id.clone(), r)).collect()).unwrap_or_default();
+        Ok(Registry {
+            runtime,
+            builtins: BUILTIN_PLUGINS.iter().copied().collect(),
+            store,
+            installed,
+            loaded: Mutex::default(),
+            extra,
+        })
     }
 
-    fn builtin(&self, sdk_id: &str) -> Result<Option<Arc<Plugin>>, AppError> {
-        let Some(bytes) = self.builtins.get(sdk_id) else { return Ok(None) };
+    /// A built-in or installed plugin, loaded once.
+    fn resident(&self, sdk_id: &str) -> Result<Option<Arc<Plugin>>, AppError> {
         if let Some(p) = self.loaded.lock().unwrap().get(sdk_id) {
             return Ok(Some(p.clone()));
         }
-        let plugin = Arc::new(self.runtime.load(PluginSource {
-            label: format!("built-in {sdk_id}"),
-            bytes: (*bytes).into(),
-            limits: None,
-        })?);
-        if plugin.info().sdk_id != sdk_id {
-            return Err(AppError::new(
-                "PLUGIN_INVALID",
-                Exit::Failed,
-                format!("built-in plugin `{sdk_id}` reports sdk id `{}`; the build is inconsistent", plugin.info().sdk_id),
-            ));
-        }
+        let plugin = if let (Some(record), Some(store)) = (self.installed.get(sdk_id), &self.store) {
+            Arc::new(store.load(&self.runtime, record)?)
+        } else if let Some(bytes) = self.builtins.get(sdk_id) {
+            let plugin = self.runtime.load(PluginSource::new(format!("built-in {sdk_id}"), *bytes))?;
+            if plugin.info().sdk_id != sdk_id {
+                return Err(AppError::new(
+                    "PLUGIN_INVALID",
+                    Exit::Failed,
+                    format!("built-in plugin `{sdk_id}` reports sdk id `{}`; the build is inconsistent", plugin.info().sdk_id),
+                ));
+            }
+            Arc::new(plugin)
+        } else {
+            return Ok(None);
+        };
         self.loaded.lock().unwrap().insert(sdk_id.to_string(), plugin.clone());
         Ok(Some(plugin))
     }
 
-    /// All plugins, extra ones first; loads every built-in.
-    pub fn all(&self) -> Result<Vec<Arc<Plugin>>, AppError> {
-        let mut all = self.extra.clone();
-        for id in self.builtins.keys() {
-            if !self.extra.iter().any(|p| p.info().sdk_id == *id) {
-                all.extend(self.builtin(id)?);
-            }
-        }
-        Ok(all)
+    fn extra(&self, sdk_id: &str) -> Option<Arc<Plugin>> {
+        self.extra.iter().find(|p| p.info().sdk_id == sdk_id).cloned()
     }
 }
 
 impl PluginRegistry for Registry {
     fn sdk_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> =
-            self.builtins.keys().map(|s| s.to_string()).chain(self.extra.iter().map(|p| p.info().sdk_id.clone())).collect();
+        let mut ids: Vec<String> = self
+            .builtins
+            .keys()
+            .map(|s| s.to_string())
+            .chain(self.installed.keys().cloned())
+            .chain(self.extra.iter().map(|p| p.info().sdk_id.clone()))
+            .collect();
         ids.sort();
         ids.dedup();
         ids
     }
 
     fn get(&self, sdk_id: &str) -> Result<Arc<Plugin>, AppError> {
-        if let Some(p) = self.extra.iter().find(|p| p.info().sdk_id == sdk_id) {
-            return Ok(p.clone());
+        if let Some(p) = self.extra(sdk_id) {
+            return Ok(p);
         }
-        self.builtin(sdk_id)?.ok_or_else(|| {
+        self.resident(sdk_id)?.ok_or_else(|| {
             AppError::usage("UNKNOWN_SDK", format!("no plugin provides the SDK `{sdk_id}`"))
-                .hint(format!("Available SDKs: {}.", self.sdk_ids().join(", ")))
+                .hint(format!("Available SDKs: {}. `spacesmith plugin list` shows every plugin.", self.sdk_ids().join(", ")))
         })
     }
 
-    fn for_readme_sdk(&self, sdk: &str) -> Result<Option<Arc<Plugin>>, AppError> {
-        if let Some(p) = self.extra.iter().find(|p| p.info().checks_sdks.iter().any(|s| s == sdk)) {
-            return Ok(Some(p.clone()));
+    fn checkers(&self, sdk: &str) -> Result<Vec<Arc<Plugin>>, AppError> {
+        let checks = |p: &Plugin| p.info().checks_sdks.iter().any(|s| s == sdk);
+        let mut found: Vec<Arc<Plugin>> = Vec::new();
+        let add = |p: Arc<Plugin>, found: &mut Vec<Arc<Plugin>>| {
+            if checks(&p) && !found.iter().any(|f| f.info().sdk_id == p.info().sdk_id) {
+                found.push(p);
+            }
+        };
+        // The built-in of the same name (or what replaces it) usually checks its own SDK; otherwise
+        // ask the other built-ins.
+        if let Some(p) = self.extra(sdk).map(Ok).or_else(|| self.resident(sdk).transpose()).transpose()? {
+            add(p, &mut found);
         }
-        // Usually the plugin of the same name; otherwise ask every built-in.
-        if let Some(p) = self.builtin(sdk)?
-            && p.info().checks_sdks.iter().any(|s| s == sdk)
-        {
-            return Ok(Some(p));
+        if found.is_empty() {
+            for id in self.builtins.keys() {
+                if let Some(p) = self.extra(id).map(Ok).or_else(|| self.resident(id).transpose()).transpose()?
+                    && checks(&p)
+                {
+                    add(p, &mut found);
+                    break;
+                }
+            }
         }
-        Ok(self.all()?.into_iter().find(|p| p.info().checks_sdks.iter().any(|s| s == sdk)))
+        // Third-party plugins declare what they check; installed ones are loaded only when they match.
+        for p in self.extra.iter().filter(|p| checks(p)) {
+            add(p.clone(), &mut found);
+        }
+        for record in self.installed.values().filter(|r| r.checks_sdks.iter().any(|s| s == sdk)) {
+            if self.extra(&record.sdk_id).is_none()
+                && let Some(p) = self.resident(&record.sdk_id)?
+            {
+                add(p, &mut found);
+            }
+        }
+        Ok(found)
     }
 }

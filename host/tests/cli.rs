@@ -87,7 +87,7 @@ fn plugin_options_appear_in_help() {
         assert!(run.stdout.contains(flag), "{flag} missing from help:\n{}", run.stdout);
     }
     let run = dir.cmd(&["new", "--help"]).expect(0);
-    assert!(run.stdout.contains("docker, gradio, streamlit"), "{}", run.stdout);
+    assert!(run.stdout.contains("docker, gradio, static, streamlit"), "{}", run.stdout);
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn unknown_sdk_lists_the_available_ones() {
     let dir = Dir::new();
     let run = dir.cmd(&["new", "s", "--sdk", "rails"]).expect(2);
     assert!(run.stderr.contains("no plugin provides the SDK `rails`"), "{}", run.stderr);
-    assert!(run.stderr.contains("docker, gradio, streamlit"), "{}", run.stderr);
+    assert!(run.stderr.contains("docker, gradio, static, streamlit"), "{}", run.stderr);
     assert!(!dir.join("s").exists());
     let v = dir.cmd(&["new", "s", "--sdk", "rails", "--json"]).expect(2).json();
     assert_eq!(v["error_code"], "UNKNOWN_SDK");

@@ -23,6 +23,8 @@ const CASES: &[Case] = &[
     Case { name: "gradio-default", sdk: "gradio", args: &[] },
     Case { name: "gradio-api", sdk: "gradio", args: &["--api"] },
     Case { name: "streamlit-default", sdk: "streamlit", args: &[] },
+    Case { name: "static-default", sdk: "static", args: &["--title", "Tom & <Jerry>"] },
+    Case { name: "static-vite", sdk: "static", args: &["--bundler", "vite"] },
 ];
 
 /// Generate a case in a fresh directory and render it as snapshot text.

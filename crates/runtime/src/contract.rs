@@ -66,10 +66,24 @@ pub enum ContractError {
     Unsupported { found: Version, host: &'static str, served: String, advice: String },
 }
 
+/// What the host reads from a component before compiling it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspection {
+    pub version: Version,
+    /// The `spacesmith-manifest` custom section, wherever it sits (the SDK puts it in the core module).
+    pub manifest: Option<Vec<u8>>,
+}
+
 /// Read the contract version from the component's top-level exports.
 pub fn detect(bytes: &[u8]) -> Result<Version, ContractError> {
+    inspect(bytes).map(|i| i.version)
+}
+
+/// Read the contract version and the embedded manifest in one pass.
+pub fn inspect(bytes: &[u8]) -> Result<Inspection, ContractError> {
     let mut depth = 0usize;
     let mut exports = Vec::new();
+    let mut manifest: Option<Vec<u8>> = None;
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| ContractError::NotAComponent(e.message().to_string()))?;
         match payload {
@@ -78,6 +92,11 @@ pub fn detect(bytes: &[u8]) -> Result<Version, ContractError> {
             }
             Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
             Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::CustomSection(section) if section.name() == crate::manifest::MANIFEST_SECTION => {
+                // Two copies (e.g. two crates each embedding one) concatenate like the linker does,
+                // which makes the TOML invalid and the plugin refused: never pick one silently.
+                manifest.get_or_insert_with(Vec::new).extend_from_slice(section.data());
+            }
             Payload::ComponentExportSection(reader) if depth == 0 => {
                 for export in reader {
                     let export = export.map_err(|e| ContractError::NotAComponent(e.message().to_string()))?;
@@ -97,7 +116,7 @@ pub fn detect(bytes: &[u8]) -> Result<Version, ContractError> {
     };
     let version = Version::parse(found).ok_or_else(|| ContractError::BadVersion(found.to_string()))?;
     check_served(version)?;
-    Ok(version)
+    Ok(Inspection { version, manifest })
 }
 
 /// Refuse a version no served line accepts, naming the versions that would work and what to do.

@@ -8,6 +8,7 @@
 
 pub mod contract;
 mod limits;
+pub mod manifest;
 pub mod model;
 pub mod output;
 mod render;
@@ -16,9 +17,10 @@ mod v0_1;
 
 pub use contract::{ContractError, Version};
 pub use limits::Limits;
+pub use manifest::{Capability, LimitRequest, Manifest, ManifestError};
 pub use model::*;
 pub use output::{OutputError, PathProblem};
 pub use runtime::{
-    FailureKind, LoadError, LoadErrorKind, LogLevel, LogSink, Plugin, PluginError, PluginSource, RESERVED_OPTION_NAMES, Runtime,
-    RuntimeConfig, RuntimeError,
+    FailureKind, LoadError, LoadErrorKind, LogLevel, LogSink, PROJECT_DIR, Plugin, PluginError, PluginSource,
+    RESERVED_OPTION_NAMES, Runtime, RuntimeConfig, RuntimeError,
 };

@@ -98,7 +98,11 @@ impl OptionSpec {
                 }
             }
             (OptionKind::Url, OptionValue::Text(s)) => {
-                if URL_SCHEMES.iter().any(|p| s.starts_with(p)) && s.len() > 8 && !s.contains(char::is_whitespace) {
+                // Schemes are case-insensitive (RFC 3986); the SDK's `Options::parse` applies the same rule.
+                let absolute = s.split_once("://").is_some_and(|(scheme, rest)| {
+                    URL_SCHEMES.iter().any(|p| p.trim_end_matches("://").eq_ignore_ascii_case(scheme)) && !rest.is_empty()
+                });
+                if absolute && !s.contains(char::is_whitespace) {
                     Ok(())
                 } else {
                     Err(format!("`{s}` is not an absolute URL (https://, http://, ssh://, git:// or file://)"))

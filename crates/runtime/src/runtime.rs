@@ -1,6 +1,7 @@
 //! The engine, the compiled-component cache, the sandboxed store, and typed calls into a plugin.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::contract::{self, ContractError, Version};
 use crate::limits::{Limits, MemoryLimiter};
+use crate::manifest::{Capability, Manifest, ManifestError};
 use crate::model::*;
 use crate::output::{self, OutputError, sanitize_text};
 use crate::render::{self, RenderFailure};
@@ -26,7 +28,9 @@ const TICK: Duration = Duration::from_millis(10);
 const STDERR_CAP: usize = 64 << 10;
 /// Host flags a plugin option may not shadow on the command line.
 pub const RESERVED_OPTION_NAMES: &[&str] =
-    &["sdk", "title", "api", "force", "dry-run", "json", "help", "plugin", "verbose", "quiet", "version"];
+    &["sdk", "title", "api", "force", "dry-run", "json", "help", "plugin", "verbose", "quiet", "version", "ci", "space"];
+/// SDK ids that would make a plugin's rule ids look like the host's own (`config/...`, `common/...`).
+pub const RESERVED_SDK_IDS: &[&str] = &["config", "common", "spacesmith", "hadolint"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -70,8 +74,28 @@ struct Inner {
 pub struct PluginSource {
     pub label: String,
     pub bytes: Cow<'static, [u8]>,
-    /// Per-plugin limits; clamped to the hard maximums. None uses the runtime's.
+    /// Per-plugin limits, clamped to the hard maximums. None: the runtime's, with the plugin
+    /// manifest's requests applied.
     pub limits: Option<Limits>,
+    /// Capabilities the user granted. Only those the plugin's manifest requests take effect.
+    pub grants: BTreeSet<Capability>,
+}
+
+impl PluginSource {
+    /// A plugin with the runtime's limits and nothing granted.
+    pub fn new(label: impl Into<String>, bytes: impl Into<Cow<'static, [u8]>>) -> Self {
+        PluginSource { label: label.into(), bytes: bytes.into(), limits: None, grants: BTreeSet::new() }
+    }
+
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    pub fn grants(mut self, grants: impl IntoIterator<Item = Capability>) -> Self {
+        self.grants = grants.into_iter().collect();
+        self
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +116,8 @@ pub struct LoadError {
 pub enum LoadErrorKind {
     #[error(transparent)]
     Contract(#[from] ContractError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
     #[error("it does not compile or link: {0}")]
     Compile(String),
     #[error("{0}")]
@@ -124,6 +150,12 @@ pub enum FailureKind {
     BadOutput(#[from] OutputError),
     #[error("it returned an invalid result: {0}")]
     Invalid(String),
+    /// One of its templates failed to render (a defect of the plugin).
+    #[error("its template failed to render: {0}")]
+    Template(String),
+    /// Setting up the call failed on the host's side (e.g. a granted directory cannot be opened).
+    #[error("the host could not prepare the call: {0}")]
+    Host(String),
     /// The plugin itself declined, e.g. an option combination it does not support.
     #[error("{message}")]
     Refused { message: String, option: Option<String> },
@@ -132,7 +164,7 @@ pub enum FailureKind {
 impl PluginError {
     /// Failures that are the plugin's fault rather than the user's input.
     pub fn is_plugin_fault(&self) -> bool {
-        !matches!(self.kind, FailureKind::Refused { .. })
+        !matches!(self.kind, FailureKind::Refused { .. } | FailureKind::Host(_))
     }
 }
 
@@ -149,6 +181,8 @@ pub(crate) struct State {
     deadline: Instant,
     max_render_bytes: usize,
     render_timed_out: bool,
+    /// The first template error of the call: if the plugin then fails, its template is at fault.
+    render_error: Option<String>,
 }
 
 impl WasiView for State {
@@ -180,7 +214,10 @@ impl h::Host for State {
     fn render(&mut self, name: String, template: String, context_json: String) -> wasmtime::Result<Result<String, String>> {
         match render::render(&name, &template, &context_json, self.max_render_bytes, self.deadline) {
             Ok(s) => Ok(Ok(s)),
-            Err(RenderFailure::Template(e)) => Ok(Err(e)),
+            Err(RenderFailure::Template(e)) => {
+                self.render_error.get_or_insert_with(|| e.clone());
+                Ok(Err(e))
+            }
             Err(RenderFailure::Timeout) => {
                 self.render_timed_out = true;
                 wasmtime::bail!("rendering `{name}` did not finish before the call's deadline")
@@ -191,7 +228,8 @@ impl h::Host for State {
 
 /// WASI that grants nothing: no preopens, env, args, sockets or stdin; stdout dropped; stderr
 /// captured. Clocks are frozen and randomness is a fixed sequence so a plugin stays a pure function.
-fn locked_down_wasi(stderr: MemoryOutputPipe) -> WasiCtx {
+/// `project` is the one exception, for a granted `project-read`: that directory, read-only, at /project.
+fn locked_down_wasi(stderr: MemoryOutputPipe, project: Option<&Path>) -> Result<WasiCtx, String> {
     struct FrozenWall;
     impl wasmtime_wasi::HostWallClock for FrozenWall {
         fn resolution(&self) -> Duration {
@@ -211,7 +249,13 @@ fn locked_down_wasi(stderr: MemoryOutputPipe) -> WasiCtx {
         }
     }
     let fixed = || wasmtime_wasi::Deterministic::new(vec![0x5a, 0x17, 0xc3, 0x88, 0x21, 0x9e, 0x4d, 0xf0]);
-    WasiCtx::builder()
+    let mut builder = WasiCtx::builder();
+    if let Some(dir) = project {
+        builder
+            .preopened_dir(dir, PROJECT_DIR, wasmtime_wasi::FsPerms::ReadOnly)
+            .map_err(|e| format!("cannot open the project directory {} for the plugin: {e:#}", dir.display()))?;
+    }
+    Ok(builder
         .stderr(stderr)
         .allow_tcp(false)
         .allow_udp(false)
@@ -221,8 +265,11 @@ fn locked_down_wasi(stderr: MemoryOutputPipe) -> WasiCtx {
         .secure_random(fixed())
         .insecure_random(fixed())
         .insecure_random_seed(0x5eed)
-        .build()
+        .build())
 }
+
+/// Where a granted `project-read` shows the project inside the sandbox.
+pub const PROJECT_DIR: &str = "/project";
 
 impl Runtime {
     pub fn new(config: RuntimeConfig) -> Result<Self, RuntimeError> {
@@ -264,7 +311,11 @@ impl Runtime {
     pub fn load(&self, source: PluginSource) -> Result<Plugin, LoadError> {
         let label = source.label;
         let fail = |kind: LoadErrorKind| LoadError { label: label.clone(), kind };
-        let contract = contract::detect(&source.bytes).map_err(|e| fail(e.into()))?;
+        let inspection = contract::inspect(&source.bytes).map_err(|e| fail(e.into()))?;
+        let contract = inspection.version;
+        let manifest = Manifest::from_section(inspection.manifest.as_deref()).map_err(|e| fail(e.into()))?;
+        // A grant for something the plugin did not ask for means nothing.
+        let grants = source.grants.into_iter().filter(|c| manifest.capabilities.contains_key(c)).collect();
         let sha256 = hex(&Sha256::digest(&source.bytes));
         let component = self.component(&source.bytes, &sha256).map_err(|e| fail(LoadErrorKind::Compile(e)))?;
         let pre = self
@@ -273,7 +324,8 @@ impl Runtime {
             .instantiate_pre(&component)
             .and_then(v0_1::PluginPre::new)
             .map_err(|e| fail(LoadErrorKind::Compile(format!("{e:#}"))))?;
-        let limits = source.limits.map(|l| l.clamped()).unwrap_or_else(|| self.inner.limits.clone());
+        // What the manifest asks for applies unless the caller (the user's configuration) says otherwise.
+        let limits = source.limits.unwrap_or_else(|| manifest.limits.apply(&self.inner.limits)).clamped();
         let mut plugin = Plugin {
             runtime: self.clone(),
             label: label.clone(),
@@ -281,6 +333,8 @@ impl Runtime {
             contract,
             pre,
             limits,
+            manifest,
+            grants,
             info: PluginInfo {
                 name: label.clone(),
                 sdk_id: label.clone(),
@@ -344,6 +398,10 @@ fn start_ticker(engine: &Engine) {
     });
 }
 
+fn redact(text: &str) -> String {
+    spacesmith_spec::common::redact_secrets(text).into_owned()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -353,6 +411,9 @@ fn validate_info(mut info: PluginInfo) -> Result<PluginInfo, String> {
         |s: &str| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !id_ok(&info.sdk_id) {
         return Err(format!("sdk id `{}` must be 1-32 characters of a-z, 0-9 and -", sanitize_text(&info.sdk_id, 64)));
+    }
+    if RESERVED_SDK_IDS.contains(&info.sdk_id.as_str()) {
+        return Err(format!("sdk id `{}` is reserved for spacesmith's own rules", info.sdk_id));
     }
     let mut seen = std::collections::HashSet::new();
     for option in &info.options {
@@ -395,6 +456,8 @@ pub struct Plugin {
     contract: Version,
     pre: v0_1::PluginPre<State>,
     limits: Limits,
+    manifest: Manifest,
+    grants: BTreeSet<Capability>,
     info: PluginInfo,
 }
 
@@ -419,12 +482,29 @@ impl Plugin {
         &self.limits
     }
 
+    /// What the plugin's embedded manifest asks for.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Capabilities in effect: granted by the user and requested by the plugin.
+    pub fn grants(&self) -> &BTreeSet<Capability> {
+        &self.grants
+    }
+
     /// Generate a project. The output has passed every path and size check.
     pub fn scaffold(&self, input: &ScaffoldInput) -> Result<ScaffoldOutput, PluginError> {
         let wit_input = t::ScaffoldInput::from(input);
-        let result = self.call("scaffold", |store, p| p.call_scaffold(store, &wit_input))?;
+        let (result, render_error) = self.call("scaffold", |store, p| {
+            let result = p.call_scaffold(&mut *store, &wit_input)?;
+            Ok((result, store.data().render_error.clone()))
+        })?;
         let mut out: ScaffoldOutput = match result {
             Ok(out) => out.into(),
+            // A refusal after one of its own templates failed is the plugin's defect, not the user's input.
+            Err(_) if render_error.is_some() => {
+                return Err(self.error("scaffold", FailureKind::Template(sanitize_text(&render_error.unwrap_or_default(), 2000))));
+            }
             Err(e) => {
                 return Err(self.error(
                     "scaffold",
@@ -476,8 +556,15 @@ impl Plugin {
 
     /// Run the plugin's checks on a project.
     pub fn check(&self, project: &ProjectInput) -> Result<Vec<Finding>, PluginError> {
+        self.check_in(project, None)
+    }
+
+    /// Run the plugin's checks on the project in `dir`: with `project-read` granted, the plugin may also
+    /// read that directory (read-only, at [`PROJECT_DIR`]); without it, `dir` is not shown to it at all.
+    pub fn check_in(&self, project: &ProjectInput, dir: Option<&Path>) -> Result<Vec<Finding>, PluginError> {
         let wit_project = t::Project::from(project);
-        let findings = self.call("check", |store, p| p.call_check(store, &wit_project))?;
+        let preopen = dir.filter(|_| self.grants.contains(&Capability::ProjectRead));
+        let findings = self.call_with("check", preopen, |store, p| p.call_check(store, &wit_project))?;
         if findings.len() > self.limits.max_items {
             return Err(self.error(
                 "check",
@@ -493,8 +580,10 @@ impl Plugin {
                     severity: v0_1::severity(f.severity),
                     path: f.path.map(|p| sanitize_text(&p, 1024)),
                     line: f.line.filter(|l| *l > 0),
-                    message: sanitize_text(&f.message, 2000),
-                    fix: f.fix.map(|s| sanitize_text(&s, 2000)),
+                    // A plugin reads project files (and, with project-read, the whole directory):
+                    // whatever it echoes, credentials are not shown.
+                    message: redact(&sanitize_text(&f.message, 2000)),
+                    fix: f.fix.map(|s| redact(&sanitize_text(&s, 2000))),
                     field: None,
                 })
             })
@@ -523,16 +612,26 @@ impl Plugin {
         PluginError { plugin: self.info.sdk_id.clone(), version: self.info.version.clone(), call, kind }
     }
 
-    /// Instantiate, call with the limits armed, forward stderr, and turn any trap into a named error.
     fn call<R>(
         &self,
         call: &'static str,
         f: impl FnOnce(&mut Store<State>, &g::Guest) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
+        self.call_with(call, None, f)
+    }
+
+    /// Instantiate, call with the limits armed, forward stderr, and turn any trap into a named error.
+    fn call_with<R>(
+        &self,
+        call: &'static str,
+        project: Option<&Path>,
+        f: impl FnOnce(&mut Store<State>, &g::Guest) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
         let inner = &self.runtime.inner;
         let stderr = MemoryOutputPipe::new(STDERR_CAP);
+        let wasi = locked_down_wasi(stderr.clone(), project).map_err(|e| self.error(call, FailureKind::Host(e)))?;
         let state = State {
-            wasi: locked_down_wasi(stderr.clone()),
+            wasi,
             table: ResourceTable::new(),
             limiter: MemoryLimiter { max_bytes: self.limits.memory_bytes, hit: false },
             label: self.info.sdk_id.clone(),
@@ -543,6 +642,7 @@ impl Plugin {
             deadline: Instant::now() + self.limits.call_timeout,
             max_render_bytes: self.limits.max_render_bytes,
             render_timed_out: false,
+            render_error: None,
         };
         let mut store = Store::new(&inner.engine, state);
         store.limiter(|s| &mut s.limiter);

@@ -29,7 +29,7 @@ fn runtime_with(sink: Option<Arc<dyn LogSink>>, cache_dir: Option<std::path::Pat
 
 fn load(rt: &Runtime, name: &str) -> Result<Plugin, LoadError> {
     let path = fixtures::fixture_wasm(name);
-    rt.load(PluginSource { label: format!("{name}.wasm"), bytes: std::fs::read(path).unwrap().into(), limits: None })
+    rt.load(PluginSource::new(format!("{name}.wasm"), std::fs::read(path).unwrap()))
 }
 
 fn attack(plugin: &Plugin, which: &str) -> Result<ScaffoldOutput, PluginError> {
@@ -89,10 +89,13 @@ fn panics_are_reported_with_their_message() {
     assert!(err.to_string().contains("hostile plugin panicked on purpose"), "{err}");
 }
 
+/// An attack and the refusal it must meet.
+type Expect = (&'static str, fn(&OutputError) -> bool);
+
 #[test]
 fn unsafe_output_is_refused_whole() {
     let p = hostile();
-    let cases: &[(&str, fn(&OutputError) -> bool)] = &[
+    let cases: &[Expect] = &[
         ("many-files", |e| matches!(e, OutputError::TooManyFiles { count: 100_000, .. })),
         ("huge-file", |e| matches!(e, OutputError::FileTooLarge { .. })),
         ("traversal", |e| matches!(e, OutputError::BadPath { problem: PathProblem::Traversal, .. })),
@@ -132,9 +135,10 @@ fn sandbox_grants_nothing_and_is_deterministic() {
 #[test]
 fn templates_get_no_host_environment() {
     let err = attack(&hostile(), "env-template").unwrap_err();
-    assert!(matches!(err.kind, FailureKind::Refused { .. }), "{err}");
+    // The plugin's own template failed: its defect, reported as such.
+    assert!(matches!(err.kind, FailureKind::Template(_)), "{err}");
     assert!(err.to_string().contains("no host environment"), "{err}");
-    assert!(!err.is_plugin_fault());
+    assert!(err.is_plugin_fault());
 }
 
 #[test]
@@ -192,8 +196,7 @@ fn another_contract_version_is_refused_with_advice() {
 #[test]
 fn non_components_are_refused() {
     let rt = runtime_with(None, None);
-    let err =
-        rt.load(PluginSource { label: "junk.wasm".into(), bytes: b"\0asm junk".to_vec().into(), limits: None }).err().unwrap();
+    let err = rt.load(PluginSource::new("junk.wasm", b"\0asm junk".to_vec())).err().unwrap();
     assert!(matches!(err.kind, LoadErrorKind::Contract(ContractError::NotAComponent(_))), "{err}");
     assert!(err.to_string().contains("junk.wasm"), "{err}");
 }
@@ -203,7 +206,7 @@ fn per_plugin_limits_are_clamped() {
     let rt = runtime_with(None, None);
     let huge = Limits { memory_bytes: usize::MAX, call_timeout: Duration::from_secs(86_400), ..Limits::default() };
     let bytes = std::fs::read(fixtures::fixture_wasm("hostile")).unwrap();
-    let p = rt.load(PluginSource { label: "h".into(), bytes: bytes.into(), limits: Some(huge) }).unwrap();
+    let p = rt.load(PluginSource::new("h", bytes).limits(huge)).unwrap();
     assert_eq!(p.limits().memory_bytes, Limits::hard_maximum().memory_bytes);
     assert_eq!(p.limits().call_timeout, Limits::hard_maximum().call_timeout);
 }
@@ -229,4 +232,49 @@ fn compiled_components_are_cached_and_corruption_is_survived() {
     let healed = load(&runtime_with(None, Some(cache.path().to_path_buf())), "hostile").unwrap();
     assert!(attack(&healed, "none").is_ok());
     assert!(std::fs::metadata(&entries[0]).unwrap().len() > 1000);
+}
+
+fn reader_with(grants: &[Capability]) -> Plugin {
+    let bytes = std::fs::read(fixtures::fixture_wasm("reader")).unwrap();
+    runtime_with(None, None).load(PluginSource::new("reader.wasm", bytes).grants(grants.iter().copied())).unwrap()
+}
+
+fn probes(plugin: &Plugin, dir: Option<&std::path::Path>) -> Vec<String> {
+    let project = ProjectInput { files: vec![], front_matter_json: None };
+    plugin.check_in(&project, dir).unwrap().into_iter().map(|f| f.message).collect()
+}
+
+#[test]
+fn the_manifest_is_read_and_its_limits_apply_unless_the_caller_sets_them() {
+    let reader = reader_with(&[]);
+    assert_eq!(reader.manifest().capabilities.keys().copied().collect::<Vec<_>>(), [Capability::ProjectRead]);
+    // The manifest asks for 96 MiB and 4 s over the runtime's 32 MiB and 300 ms.
+    assert_eq!((reader.limits().memory_bytes, reader.limits().call_timeout), (96 << 20, Duration::from_secs(4)));
+    assert!(hostile().manifest().capabilities.is_empty(), "no manifest asks for nothing");
+    let bytes = std::fs::read(fixtures::fixture_wasm("reader")).unwrap();
+    let set = runtime_with(None, None).load(PluginSource::new("r", bytes).limits(test_limits())).unwrap();
+    assert_eq!(set.limits(), &test_limits());
+}
+
+#[test]
+fn project_read_is_given_only_when_granted_and_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "# hi\n").unwrap();
+    let without = reader_with(&[]);
+    assert!(without.grants().is_empty());
+    assert!(probes(&without, Some(dir.path())).iter().all(|p| p.contains("denied")));
+
+    let with = reader_with(&[Capability::ProjectRead]);
+    assert!(with.grants().contains(&Capability::ProjectRead));
+    let seen = probes(&with, Some(dir.path()));
+    assert!(seen.contains(&"read README.md: ok 5 bytes".to_string()), "{seen:#?}");
+    assert!(seen.iter().any(|p| p.starts_with("write written.txt: denied")), "{seen:#?}");
+    assert!(!dir.path().join("written.txt").exists());
+    // No directory given (e.g. `check` of generated output): nothing to see, even when granted.
+    assert!(probes(&with, None).iter().all(|p| p.contains("denied")));
+
+    // A grant the plugin did not ask for means nothing.
+    let bytes = std::fs::read(fixtures::fixture_wasm("hostile")).unwrap();
+    let h = runtime_with(None, None).load(PluginSource::new("h", bytes).grants([Capability::ProjectRead])).unwrap();
+    assert!(h.grants().is_empty());
 }

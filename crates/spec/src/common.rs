@@ -359,6 +359,27 @@ static TOKENS: [TokenKind; 6] = [
     ),
 ];
 
+/// `text` with every credential-shaped string (the kinds `common/hardcoded-token` detects, placeholders
+/// included) replaced by its public prefix and `…(redacted)`: for text the host shows but did not write,
+/// such as a plugin's findings.
+pub fn redact_secrets(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = std::borrow::Cow::Borrowed(text);
+    for kind in &TOKENS {
+        if kind.re.is_match(out.as_bytes()) {
+            let replaced = kind
+                .re
+                .replace_all(out.as_bytes(), |c: &regex::bytes::Captures| {
+                    let token = String::from_utf8_lossy(&c[0]);
+                    let shown = if kind.shown == usize::MAX { "-----BEGIN".len() } else { kind.shown };
+                    format!("{}…(redacted)", token.chars().take(shown).collect::<String>()).into_bytes()
+                })
+                .into_owned();
+            out = std::borrow::Cow::Owned(String::from_utf8_lossy(&replaced).into_owned());
+        }
+    }
+    out
+}
+
 fn is_placeholder(token: &str, mixed_case: bool) -> bool {
     let lower = token.to_ascii_lowercase();
     let body = token.split_once(['_', '-']).map_or(token, |(_, b)| b);
@@ -456,5 +477,18 @@ fn env_file(file: &ProjectFile, out: &mut Vec<Finding>) {
                     file.path
                 )),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_secrets;
+
+    #[test]
+    fn redacts_credentials_in_text() {
+        let text = "remote https://u:hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789@huggingface.co and AKIAABCDEFGHIJKLMNOP";
+        let r = redact_secrets(text);
+        assert_eq!(r, "remote https://u:hf_Ab…(redacted)@huggingface.co and AKIAAB…(redacted)");
+        assert!(matches!(redact_secrets("nothing here"), std::borrow::Cow::Borrowed(_)));
     }
 }

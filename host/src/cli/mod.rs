@@ -22,6 +22,8 @@ use crate::deploy::{DeployRequest, DeployService, Deployer, SpaceService, parse_
 use crate::dev::{DevRequest, DevRunner, LocalDev};
 use crate::error::{AppError, Exit};
 use crate::hardware::HubHardware;
+use crate::kit::{self, KitRequest};
+use crate::plugins::{InstallRequest, PluginManager, PluginStore, Plugins};
 use crate::project::{NewRequest, ProjectService, Projects, RawValue};
 use crate::registry::{PluginRegistry, Registry};
 use crate::secrets;
@@ -62,6 +64,134 @@ enum Command {
     /// Run the Space locally as the Hub would: its requirements in a virtualenv, its real command, its env.
     #[command(after_help = DEV_AFTER_HELP)]
     Dev(DevArgs),
+    /// Third-party SDK plugins: write one, install (pinned), list, inspect, grant capabilities, remove.
+    #[command(after_help = PLUGIN_AFTER_HELP)]
+    Plugin(PluginArgs),
+}
+
+const PLUGIN_AFTER_HELP: &str = "\
+Installed plugins live in $SPACESMITH_DATA_DIR/plugins (default: ~/.local/share/spacesmith/plugins) as \
+<sdk-id>/plugin.wasm and plugin.json. Every plugin runs sandboxed: no files, network, environment, clock or \
+randomness of the host, with memory, time and output limits. A plugin's manifest may ask for capabilities \
+(project-read: the project directory, read-only, during `check`); none is granted unless you grant it. \
+Each run re-checks the file against the sha256 recorded at installation and refuses a changed file.
+
+Authoring guide: docs/plugins.md. Exit codes: 0 ok, 1 refused (pin mismatch, changed file, invalid or \
+incompatible plugin, a download the server refused), 2 bad input, 4 the download could not connect.";
+
+#[derive(Args)]
+struct PluginArgs {
+    #[command(subcommand)]
+    command: PluginCommand,
+}
+
+#[derive(Args)]
+struct PluginLimitArgs {
+    /// Memory one call may use, in MiB (at most 512).
+    #[arg(long, value_name = "MIB")]
+    memory_mib: Option<u64>,
+    /// Time one call may run, in milliseconds (at most 30000).
+    #[arg(long, value_name = "MS")]
+    call_timeout_ms: Option<u64>,
+    /// Bytes one scaffold may output, in MiB (at most 256).
+    #[arg(long, value_name = "MIB")]
+    output_mib: Option<u64>,
+}
+
+impl PluginLimitArgs {
+    fn request(&self) -> spacesmith_runtime::LimitRequest {
+        spacesmith_runtime::LimitRequest {
+            memory_mib: self.memory_mib,
+            call_timeout_ms: self.call_timeout_ms,
+            output_mib: self.output_mib,
+        }
+    }
+}
+
+#[derive(Args)]
+struct PluginIdArgs {
+    /// The plugin's SDK id (see `spacesmith plugin list`).
+    sdk_id: String,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Create a plugin crate: templates, manifest, a rendering test; `cargo build-plugin` builds it.
+    New {
+        /// Directory to create.
+        dir: PathBuf,
+        /// The SDK id users will pass to `--sdk` (a-z, 0-9, -).
+        #[arg(long, value_name = "ID")]
+        sdk_id: String,
+        /// Human name of the plugin [default: from the SDK id].
+        #[arg(long)]
+        name: Option<String>,
+        /// The spacesmith-plugin-sdk crate [default: the one in the sources spacesmith was built from].
+        #[arg(long, value_name = "DIR")]
+        sdk_path: Option<PathBuf>,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+        /// Print the result as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Install a plugin (.wasm component) from a path or an http(s) URL.
+    Install {
+        /// A path or an https URL of the .wasm file.
+        source: String,
+        /// Refuse the file unless its sha256 is this (64 hex digits).
+        #[arg(long, value_name = "HEX")]
+        sha256: Option<String>,
+        /// Grant a capability the plugin's manifest asks for (e.g. project-read). Repeatable.
+        #[arg(long = "grant", value_name = "CAPABILITY")]
+        grants: Vec<String>,
+        #[command(flatten)]
+        limits: PluginLimitArgs,
+        /// Replace an installed plugin of the same SDK id.
+        #[arg(long)]
+        force: bool,
+        /// Print the result as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List built-in and installed plugins.
+    List {
+        /// Print the list as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything about one plugin: source, sha256 and its check, capabilities and grants, limits, options.
+    Info(PluginIdArgs),
+    /// Uninstall a plugin (and its compiled cache).
+    Remove(PluginIdArgs),
+    /// Grant a capability the plugin asks for.
+    Grant {
+        #[command(flatten)]
+        id: PluginIdArgs,
+        /// The capability, e.g. project-read.
+        capability: String,
+    },
+    /// Take a granted capability back.
+    Revoke {
+        #[command(flatten)]
+        id: PluginIdArgs,
+        /// The capability, e.g. project-read.
+        capability: String,
+    },
+    /// Set a plugin's limits (within the hard maximums); they win over its manifest's.
+    Limits {
+        #[command(flatten)]
+        id: PluginIdArgs,
+        #[command(flatten)]
+        limits: PluginLimitArgs,
+        /// Forget the limits set before (back to the manifest's and the defaults).
+        #[arg(long)]
+        reset: bool,
+    },
 }
 
 const DEV_AFTER_HELP: &str = "\
@@ -429,7 +559,8 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
     let runtime =
         Runtime::new(RuntimeConfig { cache_dir: settings.cache_dir.clone(), limits: settings.limits.clone(), log_sink: sink })
             .map_err(|e| AppError::new("ENGINE_FAILED", Exit::Failed, e.to_string()))?;
-    let registry = Arc::new(Registry::new(runtime, &pre.plugins)?);
+    let store = settings.data_dir.as_deref().map(PluginStore::new);
+    let registry = Arc::new(Registry::new(runtime.clone(), &pre.plugins, store.clone())?);
 
     let mut command = Cli::command();
     let sdks = registry.sdk_ids().join(", ");
@@ -457,8 +588,38 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
     match cli.command {
         // The app's own exit code passes through: it is not one of ours.
         Command::Dev(args) => dev_command(args),
+        Command::Plugin(args) => {
+            let manager = Plugins::new(runtime, store, settings.cache_dir.clone());
+            plugin_command(args.command, &manager).map(|e| e as i32)
+        }
         command => dispatch(command, &matches, &registry, service, &settings).map(|e| e as i32),
     }
+}
+
+fn plugin_command(cmd: PluginCommand, manager: &dyn PluginManager) -> Result<Exit, AppError> {
+    match cmd {
+        PluginCommand::New { dir, sdk_id, name, sdk_path, force, json } => {
+            let report = kit::new_plugin(&KitRequest { dir, sdk_id, name, sdk_path, force })?;
+            output::plugin_new(&report, json);
+        }
+        PluginCommand::Install { source, sha256, grants, limits, force, json } => {
+            let req = InstallRequest { source, sha256, grants, limits: limits.request(), force };
+            output::plugin_install(&manager.install(&req)?, json);
+        }
+        PluginCommand::List { json } => output::plugin_list(&manager.list()?, json),
+        PluginCommand::Info(a) => output::plugin_info(&manager.info(&a.sdk_id)?, a.json),
+        PluginCommand::Remove(a) => output::plugin_removed(&manager.remove(&a.sdk_id)?, a.json),
+        PluginCommand::Grant { id, capability } => {
+            output::plugin_info(&manager.set_grant(&id.sdk_id, &capability, true)?, id.json)
+        }
+        PluginCommand::Revoke { id, capability } => {
+            output::plugin_info(&manager.set_grant(&id.sdk_id, &capability, false)?, id.json)
+        }
+        PluginCommand::Limits { id, limits, reset } => {
+            output::plugin_info(&manager.set_limits(&id.sdk_id, &limits.request(), reset)?, id.json)
+        }
+    }
+    Ok(Exit::Ok)
 }
 
 fn dev_command(args: DevArgs) -> Result<i32, AppError> {
@@ -481,7 +642,7 @@ fn dispatch(
     settings: &Settings,
 ) -> Result<Exit, AppError> {
     match command {
-        Command::Dev(_) => unreachable!("dev is run before dispatch"),
+        Command::Dev(_) | Command::Plugin(_) => unreachable!("dev and plugin are run before dispatch"),
         Command::New(args) => {
             let new_matches = matches.subcommand_matches("new").expect("new was parsed");
             let plugin = registry.get(&args.sdk)?;

@@ -13,6 +13,8 @@ use crate::ci::CiReport;
 use crate::deploy::{DeployEvent, DeployObserver, DeployReport, SecretStatus, SecretsReport, SpaceStatus};
 use crate::dev::{DevEvent, DevObserver};
 use crate::error::AppError;
+use crate::kit::KitReport;
+use crate::plugins::{InfoReport, InstallReport, ListReport, PluginView, RemoveReport};
 use crate::project::{NewReport, RuleEntry, ValidationReport};
 use crate::writer::Action;
 
@@ -134,9 +136,11 @@ pub fn validation(r: &ValidationReport, dir: &Path, as_json: bool) {
             eprintln!("    {} {fix}", s.dim("fix:"));
         }
     }
-    let checked_by = match (&r.sdk, &r.plugin) {
-        (Some(sdk), Some(p)) => format!(" (sdk {sdk}, checked by the {} plugin {})", p.sdk, p.version),
-        (Some(sdk), None) => format!(" (sdk {sdk})"),
+    let by: Vec<String> = r.plugins.iter().map(|p| format!("{} {}", p.sdk, p.version)).collect();
+    let checked_by = match (&r.sdk, by.as_slice()) {
+        (Some(sdk), [one]) => format!(" (sdk {sdk}, checked by the {one} plugin)"),
+        (Some(sdk), []) => format!(" (sdk {sdk})"),
+        (Some(sdk), many) => format!(" (sdk {sdk}, checked by the plugins {})", many.join(", ")),
         _ => String::new(),
     };
     let verdict = if r.errors > 0 { s.paint("1;31", "✗") } else { s.paint("1;32", "✓") };
@@ -635,4 +639,146 @@ impl DevObserver for DevPrinter {
             }
         }
     }
+}
+
+pub fn plugin_new(r: &KitReport, as_json: bool) {
+    if as_json {
+        json(r);
+        return;
+    }
+    let s = Style::stderr();
+    eprintln!(
+        "Created the plugin crate {} ({}, --sdk {}), using the SDK at {}:",
+        s.bold(&r.dir.display().to_string()),
+        r.package,
+        r.sdk_id,
+        r.sdk_path.display()
+    );
+    for f in &r.files {
+        eprintln!("  {}", f.path);
+    }
+    eprintln!("{}", s.bold("Next:"));
+    for (i, step) in r.next.iter().enumerate() {
+        eprintln!("  {}. {step}", i + 1);
+    }
+}
+
+fn plugin_lines(s: &Style, p: &PluginView) {
+    eprintln!("{} {} — {} ({})", s.bold(&p.sdk_id), p.version, p.name, p.kind);
+    eprintln!("    {}", p.description);
+    eprintln!(
+        "    {} {}  {} {}",
+        s.dim("contract:"),
+        p.contract,
+        s.dim("checks:"),
+        if p.checks_sdks.is_empty() { "-".to_string() } else { p.checks_sdks.join(", ") }
+    );
+    if let Some(source) = &p.source {
+        eprintln!("    {} {source}", s.dim("source:"));
+    }
+    eprintln!("    {} {}", s.dim("sha256:"), p.sha256);
+    if let Some(path) = &p.path {
+        eprintln!("    {} {}", s.dim("file:"), path.display());
+    }
+    if p.capabilities.is_empty() && p.unknown_capabilities.is_empty() {
+        eprintln!("    {} none requested", s.dim("capabilities:"));
+    }
+    for c in &p.capabilities {
+        let state = if c.granted { s.paint("1;33", "GRANTED") } else { "not granted".to_string() };
+        eprintln!("    {} {} — {state}: {} (it gives {})", s.dim("capability:"), c.name.name(), c.why, c.gives);
+    }
+    for c in &p.unknown_capabilities {
+        eprintln!("    {} {c} — unknown to this spacesmith, cannot be granted", s.dim("capability:"));
+    }
+    let user = &p.user_limits;
+    let mark = |set: bool| if set { " (set by you)" } else { "" };
+    eprintln!(
+        "    {} memory {} MiB{}, {} ms per call{}, output {} MiB{}",
+        s.dim("limits:"),
+        p.limits.memory_mib,
+        mark(user.memory_mib.is_some()),
+        p.limits.call_timeout_ms,
+        mark(user.call_timeout_ms.is_some()),
+        p.limits.output_mib,
+        mark(user.output_mib.is_some())
+    );
+}
+
+pub fn plugin_install(r: &InstallReport, as_json: bool) {
+    if as_json {
+        json(r);
+        return;
+    }
+    let s = Style::stderr();
+    let verb = match &r.replaced {
+        Some(old) => format!("Replaced {old} with"),
+        None => "Installed".to_string(),
+    };
+    eprintln!(
+        "{verb} {} {} (sha256 {}{}).",
+        s.bold(&r.plugin.sdk_id),
+        r.plugin.version,
+        r.plugin.sha256,
+        if r.pinned { ", matches the pin" } else { "" }
+    );
+    plugin_lines(&s, &r.plugin);
+    for n in &r.notices {
+        eprintln!("  {} {n}", s.paint("1;36", "note:"));
+    }
+    eprintln!("Use it: spacesmith new DIR --sdk {}", r.plugin.sdk_id);
+}
+
+pub fn plugin_list(r: &ListReport, as_json: bool) {
+    if as_json {
+        json(r);
+        return;
+    }
+    let s = Style::stderr();
+    for p in &r.plugins {
+        let grants: Vec<&str> = p.capabilities.iter().filter(|c| c.granted).map(|c| c.name.name()).collect();
+        let extra = if grants.is_empty() { String::new() } else { format!("  granted: {}", grants.join(", ")) };
+        eprintln!("{:<12} {:<9} {:<9} {}{extra}", s.bold(&p.sdk_id), p.version, p.kind, p.name);
+    }
+    for b in &r.broken {
+        eprintln!("{} {b}", s.paint("1;33", "unreadable:"));
+    }
+    match &r.directory {
+        Some(d) => eprintln!("{}", s.dim(&format!("Installed plugins live in {}.", d.display()))),
+        None => eprintln!("{}", s.dim("No data directory (set SPACESMITH_DATA_DIR to install plugins).")),
+    }
+}
+
+pub fn plugin_info(r: &InfoReport, as_json: bool) {
+    if as_json {
+        json(r);
+        return;
+    }
+    let s = Style::stderr();
+    plugin_lines(&s, &r.plugin);
+    match r.verified {
+        Some(true) => eprintln!("    {} the file matches its recorded sha256", s.dim("verified:")),
+        Some(false) => eprintln!(
+            "    {} {} — the file is missing or changed since installation; it will not run. Reinstall it.",
+            s.dim("verified:"),
+            s.paint("1;31", "NO")
+        ),
+        None => {}
+    }
+    match (&r.rules, &r.rules_error) {
+        (Some(n), _) => eprintln!("    {} {n}", s.dim("rules:")),
+        (None, Some(e)) => eprintln!("    {} {} {e}", s.dim("rules:"), s.paint("1;31", "failed:")),
+        (None, None) => {}
+    }
+    for o in &r.options {
+        let default = o.default.as_ref().map(|d| format!(" [default: {d}]")).unwrap_or_default();
+        eprintln!("    {} --{} {}{default}", s.dim("option:"), o.name, o.help);
+    }
+}
+
+pub fn plugin_removed(r: &RemoveReport, as_json: bool) {
+    if as_json {
+        json(r);
+        return;
+    }
+    eprintln!("Removed {} {} ({}).", r.sdk_id, r.version, r.removed.display());
 }

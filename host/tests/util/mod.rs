@@ -13,13 +13,21 @@ pub mod fixtures;
 pub struct Dir {
     _tmp: tempfile::TempDir,
     pub path: PathBuf,
+    /// SPACESMITH_DATA_DIR of every command: installed plugins stay per test, never the user's.
+    data: tempfile::TempDir,
 }
 
 impl Dir {
     pub fn new() -> Dir {
         let tmp = tempfile::Builder::new().prefix("spacesmith-test-").tempdir().unwrap();
         let path = tmp.path().to_path_buf();
-        Dir { _tmp: tmp, path }
+        let data = tempfile::Builder::new().prefix("spacesmith-data-").tempdir().unwrap();
+        Dir { _tmp: tmp, path, data }
+    }
+
+    /// Where this test's installed plugins live.
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
     }
 
     pub fn join(&self, rel: &str) -> PathBuf {
@@ -39,7 +47,11 @@ impl Dir {
     pub fn cmd(&self, args: &[&str]) -> TestCommand {
         warm_plugin_cache();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_spacesmith"));
-        cmd.args(args).current_dir(&self.path).env("SPACESMITH_CACHE_DIR", shared_cache()).env("NO_COLOR", "1");
+        cmd.args(args)
+            .current_dir(&self.path)
+            .env("SPACESMITH_CACHE_DIR", shared_cache())
+            .env("SPACESMITH_DATA_DIR", self.data.path())
+            .env("NO_COLOR", "1");
         TestCommand { cmd, dir: self.path.clone() }
     }
 }
@@ -62,6 +74,8 @@ fn warm_plugin_cache() {
         let status = Command::new(env!("CARGO_BIN_EXE_spacesmith"))
             .arg("rules")
             .env("SPACESMITH_CACHE_DIR", shared_cache())
+            // No installed plugins: a directory that does not exist.
+            .env("SPACESMITH_DATA_DIR", shared_cache().join("no-data"))
             .stderr(std::process::Stdio::null())
             .status()
             .expect("spacesmith runs");

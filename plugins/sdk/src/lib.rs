@@ -15,7 +15,8 @@
 //!   fix from its rule);
 //! - [`Project`] accessors (`project.text("Dockerfile")`, `project.front_matter()`);
 //! - [`text`] helpers (YAML/Python string literals, requirements.txt pins, comment stripping);
-//! - [`log`] helpers.
+//! - [`log`] helpers;
+//! - [`capability`]: what a granted capability gives (`/project`, read-only, during `check`).
 //!
 //! Everything except the two host imports (`render`, `log`) is plain Rust and runs natively, so a plugin's
 //! logic is unit-tested with `cargo test` on the host target. The `testing` feature adds a renderer
@@ -33,6 +34,7 @@ pub mod bindings {
     });
 }
 
+pub mod capability;
 pub mod log;
 mod options;
 mod output;
@@ -69,7 +71,12 @@ pub const DEFAULT_PYTHON_VERSION: &str = "3.12";
 /// `spacesmith:plugin/guest` interface).
 pub const CONTRACT_VERSION: &str = "0.1.0";
 
-/// Exports `$ty` (which implements [`Guest`]) as the plugin's `spacesmith:plugin/guest` interface.
+/// The custom section that carries a plugin's manifest (`spacesmith-plugin.toml`) inside its `.wasm`.
+pub const MANIFEST_SECTION: &str = "spacesmith-manifest";
+
+/// Exports `$ty` (which implements [`Guest`]) as the plugin's `spacesmith:plugin/guest` interface, and
+/// embeds the crate's `spacesmith-plugin.toml` as the `spacesmith-manifest` custom section: the manifest
+/// travels inside the one file users install, so a sha256 pin covers it too.
 ///
 /// Expands to nothing outside wasm32: the exported C symbols only mean something inside the component,
 /// and natively several plugins may be linked into one test binary.
@@ -78,6 +85,12 @@ macro_rules! export_plugin {
     ($ty:ident) => {
         #[cfg(target_arch = "wasm32")]
         $crate::bindings::__export_plugin_bindings!($ty with_types_in $crate::bindings);
+
+        #[cfg(target_arch = "wasm32")]
+        #[unsafe(link_section = "spacesmith-manifest")]
+        #[used]
+        static __SPACESMITH_MANIFEST: [u8; include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/spacesmith-plugin.toml"))
+            .len()] = *include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/spacesmith-plugin.toml"));
     };
 }
 

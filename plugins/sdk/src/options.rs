@@ -140,8 +140,10 @@ fn check_value(spec: &OptionSpec, value: &OptionValue) -> Result<(), PluginError
 
 /// `scheme://rest` with one of the contract's schemes and something after the `//`.
 fn is_absolute_url(text: &str) -> bool {
-    text.split_once("://")
-        .is_some_and(|(scheme, rest)| URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) && !rest.is_empty())
+    !text.contains(char::is_whitespace)
+        && text
+            .split_once("://")
+            .is_some_and(|(scheme, rest)| URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) && !rest.is_empty())
 }
 
 #[cfg(test)]
@@ -215,7 +217,7 @@ mod tests {
         for ok in ["https://h/r", "HTTP://h/r", "ssh://git@h/r", "git://h/r", "file:///srv/r"] {
             assert!(is_absolute_url(ok), "{ok}");
         }
-        for bad in ["git@github.com:a/b.git", "https://", "s3://b/k", "/srv/repo"] {
+        for bad in ["git@github.com:a/b.git", "https://", "s3://b/k", "/srv/repo", "https://h/a b"] {
             assert!(!is_absolute_url(bad), "{bad}");
         }
     }

@@ -32,13 +32,38 @@ impl Render for TeraRenderer {
         };
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![]);
+        // As in the host: no environment, and `range` capped, so a template that passes here runs there.
+        tera.register_function("get_env", |_: &std::collections::HashMap<String, Value>| -> tera::Result<Value> {
+            Err("get_env is not available: plugins get no host environment".into())
+        });
+        tera.register_function("range", bounded_range);
         tera.add_raw_template(name, template).map_err(fail)?;
         let context = tera::Context::from_value(context.clone()).map_err(fail)?;
         tera.render(name, &context).map_err(fail)
     }
 }
 
-/// A scaffold input as the host sends it: options named and typed, defaults left to the plugin.
+/// The host's `range`: at most 10,000 items.
+fn bounded_range(args: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    let int = |key: &str, default: Option<i64>| -> tera::Result<i64> {
+        match args.get(key) {
+            Some(v) => v.as_i64().ok_or_else(|| format!("range: `{key}` must be an integer").into()),
+            None => default.ok_or_else(|| format!("range: `{key}` is required").into()),
+        }
+    };
+    let (start, end, step) = (int("start", Some(0))?, int("end", None)?, int("step_by", Some(1))?);
+    if step <= 0 {
+        return Err("range: `step_by` must be positive".into());
+    }
+    let count = if end > start { ((end - start - 1) / step + 1) as usize } else { 0 };
+    if count > 10_000 {
+        return Err(format!("range: {count} items is more than the 10000 allowed").into());
+    }
+    Ok(Value::Array((0..count as i64).map(|i| Value::from(start + i * step)).collect()))
+}
+
+/// A scaffold input with the options the user gave, named and typed. The host merges option defaults
+/// in before it calls the plugin; `Options::parse` merges them again, so tests may leave them out.
 pub fn input(project_name: &str, title: &str, api: bool, options: &[(&str, OptionValue)]) -> ScaffoldInput {
     ScaffoldInput {
         project_name: project_name.into(),
@@ -223,5 +248,13 @@ mod tests {
     fn kebab_case() {
         assert!(is_kebab("python-version") && is_kebab("port"));
         assert!(!is_kebab("Port") && !is_kebab("a--b") && !is_kebab("-a") && !is_kebab("a_b"));
+    }
+
+    #[test]
+    fn renderer_is_locked_down_like_the_host() {
+        let render = |t: &str| TeraRenderer.render("t", t, &serde_json::json!({}));
+        assert_eq!(render("{% for i in range(end=3) %}{{ i }}{% endfor %}").unwrap(), "012");
+        assert!(render("{{ get_env(name=\"HOME\") }}").unwrap_err().message.contains("get_env is not available"));
+        assert!(render("{% for i in range(end=100000) %}{% endfor %}").unwrap_err().message.contains("10000 allowed"));
     }
 }
