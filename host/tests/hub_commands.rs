@@ -101,10 +101,19 @@ fn paths(v: &Value) -> Vec<String> {
 #[test]
 fn deploy_of_each_sdk_scaffold_ends_running() {
     let hub = Hub::start();
-    for sdk in ["docker", "gradio", "streamlit"] {
-        let dir = format!("{sdk}-app");
-        let space = format!("alice/{sdk}-app");
-        hub.run(&["new", &dir, "--sdk", sdk], 0);
+    for (name, sdk, options) in [
+        ("docker", "docker", &[][..]),
+        ("gradio", "gradio", &[]),
+        ("streamlit", "streamlit", &[]),
+        ("static", "static", &[]),
+        // Its app_file (dist/index.html) comes from the Hub's build job, not from the upload.
+        ("vite", "static", &["--bundler", "vite"]),
+    ] {
+        let dir = format!("{name}-app");
+        let space = format!("alice/{name}-app");
+        let mut new = vec!["new", dir.as_str(), "--sdk", sdk];
+        new.extend_from_slice(options);
+        hub.run(&new, 0);
         let run = hub.run(&["deploy", &dir, "--space", &space, "--json"], 0);
         let v = run.json();
         assert_eq!(v["success"], true, "{}", run.stderr);

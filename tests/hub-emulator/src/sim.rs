@@ -327,6 +327,9 @@ fn analyze(store: &BlobStore, files: &BTreeMap<String, FileEntry>, sha: &str, sp
     let app_file_default = if sdk == "static" { "index.html" } else { "app.py" };
     let app_file = fm.get("app_file").and_then(Value::as_str).unwrap_or(app_file_default).trim_start_matches("./").to_string();
     match sdk.as_str() {
+        // The build job's output goes to refs/convert/build, so `app_file` (dist/index.html) is not
+        // in the commit; the emulator does not run npm and takes the build as succeeded.
+        "static" if fm.get("app_build_command").and_then(Value::as_str).is_some_and(|c| !c.trim().is_empty()) => {}
         "static" => {
             if !files.contains_key(&app_file) {
                 a.outcome = Outcome::NoAppFile(format!("No application file: {app_file} not found in the repository"));
