@@ -181,7 +181,11 @@ impl ProjectService for Projects {
                 };
                 for plugin in checkers {
                     // The directory reaches the plugin only if the user granted it project-read.
-                    findings.extend(plugin.check_in(&input, Some(dir))?);
+                    match plugin.check_in(&input, Some(dir)) {
+                        Ok(found) => findings.extend(found),
+                        // One broken checker must not hide what the others (and the host) found.
+                        Err(e) => findings.push(plugin_failed(&e)),
+                    }
                     checked_by.push(PluginSummary::of(&plugin));
                 }
             }
@@ -210,6 +214,7 @@ impl ProjectService for Projects {
             entries.extend(rules.into_iter().map(|rule| RuleEntry { source: source.into(), rule }));
         }
         entries.push(RuleEntry { source: "spacesmith".into(), rule: no_plugin_rule() });
+        entries.push(RuleEntry { source: "spacesmith".into(), rule: plugin_failed_rule() });
         entries.extend(crate::lint::rules().into_iter().map(|rule| RuleEntry { source: "hadolint".into(), rule }));
         let ids = match sdk {
             Some(s) => vec![self.registry.get(s)?.info().sdk_id.clone()],
@@ -249,6 +254,29 @@ fn check_input(files: &[spacesmith_spec::project::ProjectFile], budget: usize) -
             truncated: !keep,
         })
         .collect()
+}
+
+fn plugin_failed_rule() -> RuleInfo {
+    RuleInfo {
+        id: "spacesmith/plugin-failed".into(),
+        severity: Severity::Error,
+        summary: "A plugin's check failed".into(),
+        explanation: "The plugin crashed, ran past a limit or returned something the host refused, so the rules it checks were not applied; the other plugins' and the host's findings are still reported.".into(),
+        fix: "Report it to the plugin's author, with the message; `spacesmith plugin info ID` shows where the plugin came from, `spacesmith plugin remove ID` uninstalls it.".into(),
+    }
+}
+
+fn plugin_failed(e: &spacesmith_runtime::PluginError) -> Finding {
+    let rule = plugin_failed_rule();
+    Finding {
+        rule: rule.id,
+        severity: rule.severity,
+        path: None,
+        line: None,
+        message: e.to_string(),
+        fix: Some(rule.fix),
+        field: None,
+    }
 }
 
 fn no_plugin_rule() -> RuleInfo {

@@ -299,6 +299,22 @@ fn hostile_plugins_end_in_named_errors_and_write_nothing() {
 }
 
 #[test]
+fn a_checker_that_fails_is_a_finding_and_the_other_checks_still_report() {
+    let dir = Dir::new();
+    dir.write("repo/README.md", "---\nsdk: hostile\ntitle: 3\n---\n");
+    dir.write("repo/loop", "");
+    let plugin = fixtures::fixture_wasm("hostile");
+    let run = dir.cmd(&["validate", "repo", "--plugin", plugin.to_str().unwrap(), "--json"]).expect(1);
+    let v = run.json();
+    let findings = v["findings"].as_array().unwrap();
+    let failed = findings.iter().find(|f| f["rule"] == "spacesmith/plugin-failed").expect("a plugin-failed finding");
+    assert_eq!(failed["severity"], "error");
+    let message = failed["message"].as_str().unwrap();
+    assert!(message.contains("plugin hostile 6.6.6 failed in `check`") && message.contains("time limit"), "{message}");
+    assert!(findings.iter().any(|f| f["rule"] == "config/invalid-sdk"), "{findings:#?}");
+}
+
+#[test]
 fn a_plugin_built_against_another_contract_is_refused() {
     let dir = Dir::new();
     let plugin = fixtures::fixture_wasm("future-contract");
