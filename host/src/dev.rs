@@ -81,6 +81,10 @@ pub enum DevEvent<'a> {
     Building {
         image: &'a str,
     },
+    /// A static Space's `app_build_command` runs.
+    BuildCommand {
+        command: &'a str,
+    },
     /// One output line of `source` (`pip`, `venv`, `docker`, `app`).
     Log {
         source: &'a str,
@@ -141,6 +145,9 @@ pub enum Launch {
     Script(PathBuf),
     /// A program from the venv (python, uvicorn, streamlit) with its arguments.
     Program(Vec<String>),
+    /// A static Space: `build` (README `app_build_command`) first, if any, then the project's files
+    /// served over HTTP, `page` (README `app_file`) being the Space's page.
+    Static { build: Option<String>, page: String },
 }
 
 /// The project as `dev` sees it.
@@ -157,9 +164,9 @@ pub struct Space {
 
 fn unsupported(what: String) -> AppError {
     AppError::usage("DEV_UNSUPPORTED", what).hint(
-        "`spacesmith dev` runs gradio Spaces and Docker Spaces whose Dockerfile ends in an exec-form CMD running \
-         python, uvicorn or streamlit (or a start.sh that does). For any other Dockerfile use `spacesmith dev --docker` \
-         with a Docker engine running.",
+        "`spacesmith dev` runs gradio and static Spaces, and Docker Spaces whose Dockerfile ends in an exec-form CMD \
+         running python, uvicorn or streamlit (or a start.sh that does). For any other Dockerfile use \
+         `spacesmith dev --docker` with a Docker engine running.",
     )
 }
 
@@ -206,6 +213,16 @@ pub fn inspect(dir: &Path) -> Result<Space, AppError> {
             })?;
             let launch = docker_launch(dir, &dockerfile)?;
             Ok(Space { sdk, title, name, app_port, preinstalled: Vec::new(), launch })
+        }
+        "static" => {
+            let build = fm.get_str("app_build_command").map(str::trim).filter(|c| !c.is_empty()).map(String::from);
+            let page = fm.app_file().unwrap_or("index.html").trim_start_matches("./").to_string();
+            // With a build step the page is the build's output: it need not exist yet.
+            if build.is_none() && !dir.join(&page).is_file() {
+                return Err(AppError::usage("APP_FILE_MISSING", format!("the page {page} does not exist"))
+                    .hint("README app_file names the page the static Space serves (default index.html)."));
+            }
+            Ok(Space { sdk, title, name, app_port: 7860, preinstalled: Vec::new(), launch: Launch::Static { build, page } })
         }
         "" => Err(unsupported("README.md has no `sdk`".into())),
         other => Err(unsupported(format!("`spacesmith dev` does not run `sdk: {other}` Spaces"))),
@@ -408,6 +425,14 @@ impl DevRunner for LocalDev {
         let url = format!("http://localhost:{port}");
         let env_names: Vec<String> = values.iter().map(|(k, _)| k.clone()).collect();
 
+        if let Launch::Static { build, page } = &space.launch {
+            if req.docker {
+                return Err(AppError::usage("DEV_UNSUPPORTED", "a static Space has no Docker image to run")
+                    .hint("Run `spacesmith dev` without --docker: it builds (app_build_command) and serves the page."));
+            }
+            return self.serve_static(&dir, &space, build.as_deref(), page, port, env, env_file, env_names, req, obs);
+        }
+
         if req.docker {
             let image = format!("spacesmith-dev-{}", docker_name(&space.name));
             let container = format!("{image}-{}", std::process::id());
@@ -442,6 +467,7 @@ impl DevRunner for LocalDev {
         let command = match &space.launch {
             Launch::Script(script) => vec!["sh".to_string(), script.display().to_string()],
             Launch::Program(argv) => with_port(argv, port),
+            Launch::Static { .. } => unreachable!("static Spaces are served above"),
         };
         let plan = self.plan(&space, port, &url, &command, env_file, env_names, false);
         obs.event(DevEvent::Plan(&plan));
@@ -465,6 +491,66 @@ impl DevRunner for LocalDev {
 }
 
 impl LocalDev {
+    /// As the Hub serves a static Space: the build command in the project (after `npm install` when
+    /// it runs npm and node_modules is missing), then the repository's files over HTTP.
+    #[allow(clippy::too_many_arguments)]
+    fn serve_static(
+        &self,
+        dir: &Path,
+        space: &Space,
+        build: Option<&str>,
+        page: &str,
+        port: u16,
+        env: Vec<(String, String)>,
+        env_file: Option<PathBuf>,
+        env_names: Vec<String>,
+        req: &DevRequest,
+        obs: &dyn DevObserver,
+    ) -> Result<i32, AppError> {
+        let python = match &self.venv_override {
+            Some(v) => v.join("bin/python").display().to_string(),
+            None => pick_python(self.python.as_deref())?,
+        };
+        let command = vec![python, "-m".into(), "http.server".into(), port.to_string(), "--bind".into(), "127.0.0.1".into()];
+        let base = format!("http://localhost:{port}");
+        let url = if page == "index.html" { base } else { format!("{base}/{page}") };
+        let plan = self.plan(space, port, &url, &command, env_file, env_names, false);
+        obs.event(DevEvent::Plan(&plan));
+        if let Some(build) = build {
+            let runs_npm = build.split(|c: char| c.is_whitespace() || c == ';' || c == '&').any(|w| w == "npm");
+            if runs_npm && dir.join("package.json").is_file() && !dir.join("node_modules").exists() {
+                let what = ["npm install".to_string()];
+                obs.event(DevEvent::Installing { what: &what });
+                let mut npm = Command::new("npm");
+                npm.arg("install").current_dir(dir);
+                let status = run_streamed(npm, "npm", obs)?;
+                if !status.success() {
+                    return Err(AppError::new("NPM_FAILED", Exit::Failed, format!("npm install failed ({status})"))
+                        .hint("npm's output is above; fix package.json."));
+                }
+            }
+            obs.event(DevEvent::BuildCommand { command: build });
+            let mut sh = Command::new("sh");
+            sh.args(["-c", build]).current_dir(dir).envs(env.iter().cloned());
+            let status = run_streamed(sh, "build", obs)?;
+            if !status.success() {
+                return Err(AppError::new("BUILD_FAILED", Exit::Failed, format!("`{build}` failed ({status})"))
+                    .hint("The build's output is above. The Hub's build job would fail the same way."));
+            }
+            if !dir.join(page).is_file() {
+                return Err(AppError::new(
+                    "APP_FILE_MISSING",
+                    Exit::Failed,
+                    format!("`{build}` succeeded but did not write {page} (README app_file)"),
+                )
+                .hint("Point app_file at the page the build writes, e.g. dist/index.html."));
+            }
+        }
+        let mut cmd = Command::new(&command[0]);
+        cmd.args(&command[1..]).current_dir(dir).envs(env);
+        supervise(cmd, None, port, &url, req.ready_timeout, obs)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn plan(
         &self,

@@ -325,3 +325,46 @@ fn docker_without_an_engine_is_refused_plainly() {
     );
     assert!(run.stderr.contains("Is the docker daemon running?); run without --docker to use a virtualenv"), "{}", run.stderr);
 }
+
+#[test]
+fn static_spaces_are_served_as_the_hub_serves_them() {
+    let (_dir, project) = new_project("static", &["--title", "Tom & Jerry"]);
+    let port = free_port();
+    let mut dev = Dev::start(&project, &["--port", &port.to_string()], true);
+    dev.wait_ready();
+    let (status, body) = try_get(&format!("http://127.0.0.1:{port}/"), &[]).expect("/ answers");
+    assert_eq!(status, 200);
+    assert!(body.contains("<title>Tom &amp; Jerry</title>"), "{body}");
+    let (status, _) = try_get(&format!("http://127.0.0.1:{port}/style.css"), &[]).expect("assets answer");
+    assert_eq!(status, 200);
+}
+
+/// A build step (README app_build_command) runs first; the URL is the built app_file's.
+#[test]
+fn a_static_build_command_runs_before_serving_and_its_failure_stops_dev() {
+    let dir = Dir::new();
+    let readme = "---\ntitle: Built\nsdk: static\napp_build_command: mkdir -p out && sed 's/SOURCE/BUILT/' page.html > out/index.html\napp_file: out/index.html\n---\n";
+    dir.write("site/README.md", readme);
+    dir.write("site/page.html", "<!doctype html><title>SOURCE</title>\n");
+    let port = free_port();
+    let mut dev = Dev::start(&dir.join("site"), &["--port", &port.to_string(), "--json"], true);
+    dev.wait_ready();
+    let (status, body) = try_get(&format!("http://127.0.0.1:{port}/out/index.html"), &[]).expect("the built page answers");
+    assert_eq!((status, body.trim()), (200, "<!doctype html><title>BUILT</title>"));
+    let stdout = dev.stdout.lock().unwrap().clone();
+    assert!(stdout.contains("\"event\":\"build\""), "{stdout}");
+    assert!(stdout.contains(&format!("\"url\":\"http://localhost:{port}/out/index.html\"")), "{stdout}");
+    drop(dev);
+
+    dir.write(
+        "broken/README.md",
+        "---\ntitle: Broken\nsdk: static\napp_build_command: echo compiling; exit 4\napp_file: dist/index.html\n---\n",
+    );
+    let run = dir
+        .cmd(&["dev", "broken", "--port", &free_port().to_string(), "--json"])
+        .env("SPACESMITH_DEV_VENV", e2e::venv())
+        .expect(1);
+    // Events, one per line, then the error object.
+    assert!(run.stdout.contains("\"error_code\": \"BUILD_FAILED\""), "{}", run.stdout);
+    assert!(run.stderr.contains("[build] compiling"), "{}", run.stderr);
+}

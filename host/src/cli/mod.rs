@@ -197,7 +197,9 @@ enum PluginCommand {
 const DEV_AFTER_HELP: &str = "\
 Runs gradio Spaces (`python <app_file>`, with gradio==<sdk_version> installed when requirements.txt does not pin \
 gradio) and Docker Spaces whose Dockerfile ends in an exec-form CMD running python, uvicorn or streamlit, or a \
-start.sh that does (the generated FastAPI, stdlib and Streamlit projects). For other Dockerfiles use --docker.
+start.sh that does (the generated FastAPI, stdlib and Streamlit projects). For other Dockerfiles use --docker. \
+Static Spaces: README app_build_command runs first, if any (after `npm install` when it runs npm and \
+node_modules is missing), then the project is served with `python -m http.server` and the URL is app_file's.
 
 The virtualenv is DIR/.venv, created with Python >= 3.10 ($PYTHON, else python3.x on PATH); requirements.txt is \
 installed again only when it changed. SPACESMITH_DEV_VENV=PATH uses an existing virtualenv instead (a \
@@ -210,7 +212,7 @@ SYSTEM=spaces is not set, since libraries read it as \"running on the Hub\".
 Logs go to stderr as `[app] line` (and `[pip]`, `[venv]`, `[docker]`). Ctrl-C or SIGTERM stops the app's whole \
 process group.
 
---json: stdout carries one JSON event per line: plan, venv, installing {what}, installed, started {pid}, \
+--json: stdout carries one JSON event per line: plan, venv, installing {what}, installed, build {command}, started {pid}, \
 ready {url}, not_ready {waited_s}, stopping {signal}, exited {code, signal, stopped}, each as \
 {\"event\":\"ready\",\"url\":...}; an error is the usual {\"success\":false,...} object.
 

@@ -601,6 +601,10 @@ impl DevObserver for DevPrinter {
                 eprintln!("Building the image {image} …");
                 self.emit(serde_json::json!({ "event": "building", "image": image }));
             }
+            DevEvent::BuildCommand { command } => {
+                eprintln!("Running the build (app_build_command): {command} …");
+                self.emit(serde_json::json!({ "event": "build", "command": command }));
+            }
             DevEvent::Log { source, line } => eprintln!("{} {line}", s.dim(&format!("[{source}]"))),
             DevEvent::Started { pid } => {
                 eprintln!("Started (pid {pid}); Ctrl-C stops it.");
