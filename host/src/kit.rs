@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use spacesmith_runtime::GeneratedFile;
 use spacesmith_runtime::contract::LATEST;
 
@@ -24,13 +25,32 @@ const SKELETON: &[(&str, &str)] = &[
     ("templates/index.html.tera", include_str!("../kit/templates/index.html.tera")),
 ];
 
+/// The SDK this binary was built with, and the contract it builds against: written once per build
+/// into the data directory, so `plugin new` needs no source checkout and always matches this host.
+const SDK_FILES: &[(&str, &str)] = &[
+    ("plugins/sdk/Cargo.toml", include_str!("../kit/sdk/Cargo.toml")),
+    ("plugins/sdk/src/lib.rs", include_str!("../../plugins/sdk/src/lib.rs")),
+    ("plugins/sdk/src/capability.rs", include_str!("../../plugins/sdk/src/capability.rs")),
+    ("plugins/sdk/src/log.rs", include_str!("../../plugins/sdk/src/log.rs")),
+    ("plugins/sdk/src/options.rs", include_str!("../../plugins/sdk/src/options.rs")),
+    ("plugins/sdk/src/output.rs", include_str!("../../plugins/sdk/src/output.rs")),
+    ("plugins/sdk/src/project.rs", include_str!("../../plugins/sdk/src/project.rs")),
+    ("plugins/sdk/src/render.rs", include_str!("../../plugins/sdk/src/render.rs")),
+    ("plugins/sdk/src/rules.rs", include_str!("../../plugins/sdk/src/rules.rs")),
+    ("plugins/sdk/src/testing.rs", include_str!("../../plugins/sdk/src/testing.rs")),
+    ("plugins/sdk/src/text.rs", include_str!("../../plugins/sdk/src/text.rs")),
+    ("wit/v0.1/plugin.wit", include_str!("../../wit/v0.1/plugin.wit")),
+];
+
 #[derive(Debug, Clone)]
 pub struct KitRequest {
     pub dir: PathBuf,
     pub sdk_id: String,
     pub name: Option<String>,
-    /// The `spacesmith-plugin-sdk` crate; default: the one beside this binary's sources.
+    /// The `spacesmith-plugin-sdk` crate; default: this binary's own copy, written under `sdk_home`.
     pub sdk_path: Option<PathBuf>,
+    /// Where this binary's SDK copy lives (`<data dir>/sdk`).
+    pub sdk_home: Option<PathBuf>,
     pub force: bool,
 }
 
@@ -53,7 +73,10 @@ pub fn new_plugin(req: &KitRequest) -> Result<KitReport, AppError> {
         Some(n) => check_name(n)?,
         None => title_case(&req.sdk_id),
     };
-    let sdk_path = find_sdk(req.sdk_path.as_deref())?;
+    let sdk_path = match &req.sdk_path {
+        Some(p) => given_sdk(p)?,
+        None => own_sdk(req.sdk_home.as_deref())?,
+    };
     let package = format!("spacesmith-plugin-{}", req.sdk_id);
     let crate_name = package.replace('-', "_");
     let sdk = toml_string(&sdk_path.display().to_string());
@@ -132,21 +155,57 @@ fn title_case(id: &str) -> String {
         .join(" ")
 }
 
-/// The SDK crate: `--sdk-path`, else the copy in the source tree this binary was built from.
-fn find_sdk(given: Option<&Path>) -> Result<PathBuf, AppError> {
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk");
-    let candidate = given.map(Path::to_path_buf).unwrap_or(built_from);
-    let manifest = std::fs::read_to_string(candidate.join("Cargo.toml")).unwrap_or_default();
+/// An SDK crate the user points at.
+fn given_sdk(path: &Path) -> Result<PathBuf, AppError> {
+    let manifest = std::fs::read_to_string(path.join("Cargo.toml")).unwrap_or_default();
     if !manifest.contains("name = \"spacesmith-plugin-sdk\"") {
-        let what = match given {
-            Some(p) => format!("--sdk-path {} is not the spacesmith-plugin-sdk crate", p.display()),
-            None => format!("the plugin SDK is not at {}, where this spacesmith was built from", candidate.display()),
-        };
-        return Err(AppError::new("SDK_NOT_FOUND", Exit::Usage, what)
-            .hint("Pass --sdk-path with the `plugins/sdk` directory of a spacesmith source checkout."));
+        return Err(AppError::usage(
+            "SDK_NOT_FOUND",
+            format!("--sdk-path {} is not the spacesmith-plugin-sdk crate", path.display()),
+        )
+        .hint("Pass the `plugins/sdk` directory of a spacesmith source checkout, or leave --sdk-path out."));
     }
-    std::fs::canonicalize(&candidate)
-        .map_err(|e| AppError::new("SDK_NOT_FOUND", Exit::Usage, format!("cannot resolve {}: {e}", candidate.display())))
+    std::fs::canonicalize(path).map_err(|e| AppError::usage("SDK_NOT_FOUND", format!("cannot resolve {}: {e}", path.display())))
+}
+
+/// This binary's SDK, written under `home` once per distinct content (`<version>-<hash>/`).
+fn own_sdk(home: Option<&Path>) -> Result<PathBuf, AppError> {
+    let home = home.ok_or_else(|| {
+        AppError::usage("NO_DATA_DIR", "there is no data directory to put the plugin SDK in: HOME is not set")
+            .hint("Set SPACESMITH_DATA_DIR, or pass --sdk-path with the plugins/sdk directory of a spacesmith checkout.")
+    })?;
+    let version = env!("CARGO_PKG_VERSION");
+    let mut hasher = Sha256::new();
+    for (path, text) in SDK_FILES {
+        hasher.update(path.as_bytes());
+        hasher.update(text.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let root = home.join(format!("{version}-{:02x}{:02x}{:02x}{:02x}", digest[0], digest[1], digest[2], digest[3]));
+    let crate_dir = root.join("plugins/sdk");
+    if !crate_dir.join("Cargo.toml").is_file() {
+        let fail = |e: std::io::Error| {
+            AppError::new("WRITE_FAILED", Exit::Failed, format!("cannot write the plugin SDK under {}: {e}", home.display()))
+                .hint("Check that the directory is writable, or set SPACESMITH_DATA_DIR to one that is.")
+        };
+        std::fs::create_dir_all(home).map_err(fail)?;
+        // Staged and renamed whole, so a crash never leaves a half-written SDK behind.
+        let staging = tempfile::Builder::new().prefix(".staging-").tempdir_in(home).map_err(fail)?;
+        for (path, text) in SDK_FILES {
+            let target = staging.path().join(path);
+            std::fs::create_dir_all(target.parent().expect("files live in folders")).map_err(fail)?;
+            std::fs::write(&target, text.replace("@VERSION@", version)).map_err(fail)?;
+        }
+        let staged = staging.keep();
+        if let Err(e) = std::fs::rename(&staged, &root) {
+            let _ = std::fs::remove_dir_all(&staged);
+            // Another `plugin new` may have won the race with the same content.
+            if !crate_dir.join("Cargo.toml").is_file() {
+                return Err(fail(e));
+            }
+        }
+    }
+    Ok(crate_dir)
 }
 
 /// A TOML basic string.
@@ -183,7 +242,14 @@ mod tests {
     #[test]
     fn the_skeleton_has_no_placeholder_left() {
         let dir = tempfile::tempdir().unwrap();
-        let req = KitRequest { dir: dir.path().join("p"), sdk_id: "acme".into(), name: None, sdk_path: None, force: false };
+        let req = KitRequest {
+            dir: dir.path().join("p"),
+            sdk_id: "acme".into(),
+            name: None,
+            sdk_path: None,
+            sdk_home: Some(dir.path().join("sdk")),
+            force: false,
+        };
         let report = new_plugin(&req).unwrap();
         assert_eq!(report.wasm, "target/wasm32-wasip2/release/spacesmith_plugin_acme.wasm");
         for (path, _) in SKELETON {
@@ -198,5 +264,27 @@ mod tests {
         let cargo = std::fs::read_to_string(req.dir.join("Cargo.toml")).unwrap();
         assert!(cargo.contains("name = \"spacesmith-plugin-acme\""));
         assert!(cargo.contains("plugins/sdk\", features = [\"testing\"] }"));
+        // The SDK copy is complete (its bindings find the WIT) and written once.
+        assert!(report.sdk_path.starts_with(dir.path().join("sdk")));
+        assert!(report.sdk_path.join("../../wit/v0.1/plugin.wit").is_file());
+        let again = KitRequest { dir: dir.path().join("q"), ..req };
+        assert_eq!(new_plugin(&again).unwrap().sdk_path, report.sdk_path);
+        assert_eq!(std::fs::read_dir(dir.path().join("sdk")).unwrap().count(), 1);
+    }
+
+    /// Every file of plugins/sdk/src is embedded, and the standalone manifest pins what the
+    /// plugins workspace pins.
+    #[test]
+    fn the_embedded_sdk_is_the_whole_sdk() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for entry in std::fs::read_dir(root.join("plugins/sdk/src")).unwrap() {
+            let name = format!("plugins/sdk/src/{}", entry.unwrap().file_name().to_string_lossy());
+            assert!(SDK_FILES.iter().any(|(p, _)| *p == name), "{name} is not embedded in SDK_FILES");
+        }
+        let workspace = std::fs::read_to_string(root.join("plugins/Cargo.toml")).unwrap();
+        let standalone = SDK_FILES[0].1;
+        for dep in ["wit-bindgen = { version = \"0.63\"", "serde_json = \"1\"", "tera = { version = \"1.20.1\""] {
+            assert!(workspace.contains(dep) && standalone.contains(dep), "{dep} differs");
+        }
     }
 }

@@ -129,7 +129,7 @@ enum PluginCommand {
         /// Human name of the plugin [default: from the SDK id].
         #[arg(long)]
         name: Option<String>,
-        /// The spacesmith-plugin-sdk crate [default: the one in the sources spacesmith was built from].
+        /// The spacesmith-plugin-sdk crate [default: this spacesmith's own, kept in the data directory].
         #[arg(long, value_name = "DIR")]
         sdk_path: Option<PathBuf>,
         /// Overwrite existing files.
@@ -592,16 +592,17 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
         Command::Dev(args) => dev_command(args),
         Command::Plugin(args) => {
             let manager = Plugins::new(runtime, store, settings.cache_dir.clone());
-            plugin_command(args.command, &manager).map(|e| e as i32)
+            plugin_command(args.command, &manager, &settings).map(|e| e as i32)
         }
         command => dispatch(command, &matches, &registry, service, &settings).map(|e| e as i32),
     }
 }
 
-fn plugin_command(cmd: PluginCommand, manager: &dyn PluginManager) -> Result<Exit, AppError> {
+fn plugin_command(cmd: PluginCommand, manager: &dyn PluginManager, settings: &Settings) -> Result<Exit, AppError> {
     match cmd {
         PluginCommand::New { dir, sdk_id, name, sdk_path, force, json } => {
-            let report = kit::new_plugin(&KitRequest { dir, sdk_id, name, sdk_path, force })?;
+            let sdk_home = settings.data_dir.as_ref().map(|d| d.join("sdk"));
+            let report = kit::new_plugin(&KitRequest { dir, sdk_id, name, sdk_path, sdk_home, force })?;
             output::plugin_new(&report, json);
         }
         PluginCommand::Install { source, sha256, grants, limits, force, json } => {
