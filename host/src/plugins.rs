@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use spacesmith_runtime::{Capability, LimitRequest, Limits, Plugin, PluginSource, Runtime};
+use spacesmith_runtime::{Capability, LimitRequest, Limits, LoadErrorKind, Plugin, PluginSource, Runtime};
 
 use crate::error::{AppError, Exit};
 use crate::registry::BUILTIN_PLUGINS;
@@ -178,14 +177,14 @@ impl PluginStore {
                 record.sdk_id
             ))
         })?;
-        let actual = sha256_hex(&bytes);
-        if actual != record.sha256 {
-            return Err(tampered(record, &actual, &path));
-        }
         let source = PluginSource::new(format!("{} {} (installed)", record.sdk_id, record.version), bytes)
+            .pin(record.sha256.clone())
             .limits(record.limits(runtime.limits()))
             .grants(record.granted.iter().copied());
-        let plugin = runtime.load(source)?;
+        let plugin = runtime.load(source).map_err(|e| match e.kind {
+            LoadErrorKind::PinMismatch { actual, .. } => tampered(record, &actual, &path),
+            _ => e.into(),
+        })?;
         if plugin.info().sdk_id != record.sdk_id {
             return Err(AppError::new(
                 "PLUGIN_INVALID",
@@ -228,10 +227,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
         tmp.persist(path).map(|_| ()).map_err(|e| e.error)
     });
     result.map_err(|e| AppError::new("PLUGIN_STORE_FAILED", Exit::Failed, format!("cannot write {}: {e}", path.display())))
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A `--sha256` value: 64 hex digits, optionally prefixed `sha256:`, any case.
@@ -603,17 +598,6 @@ impl PluginManager for Plugins {
                 .hint("Use https, or pass --sha256 with the digest the plugin's author published."));
         }
         let bytes = self.fetcher.fetch(&req.source, MAX_PLUGIN_BYTES)?;
-        let sha256 = sha256_hex(&bytes);
-        if let Some(pin) = &pin
-            && *pin != sha256
-        {
-            return Err(AppError::new(
-                "PIN_MISMATCH",
-                Exit::Failed,
-                format!("refusing to install {shown}: its sha256 is {sha256}, but --sha256 pins {pin}"),
-            )
-            .hint("The file is not the one that was pinned: it was changed or replaced. Get it again from its author, and check the pin."));
-        }
         let source = match is_url(&req.source) {
             true => shown.clone(),
             false => std::fs::canonicalize(req.source.strip_prefix("file://").unwrap_or(&req.source))
@@ -621,8 +605,23 @@ impl PluginManager for Plugins {
                 .unwrap_or_else(|_| req.source.clone()),
         };
         let label = shown.rsplit('/').next().filter(|s| !s.is_empty()).unwrap_or(&shown).to_string();
-        // Loading checks the contract version, the manifest, compiles (filling the cache) and runs `info`.
-        let plugin = self.runtime.load(PluginSource::new(label, bytes.clone()))?;
+        // Loading checks the pin first, then the contract version and the manifest, compiles (filling
+        // the cache) and runs `info`.
+        let size = bytes.len() as u64;
+        let mut loading = PluginSource::new(label, bytes.clone());
+        if let Some(pin) = &pin {
+            loading = loading.pin(pin.clone());
+        }
+        let plugin = self.runtime.load(loading).map_err(|e| match e.kind {
+            LoadErrorKind::PinMismatch { expected, actual } => AppError::new(
+                "PIN_MISMATCH",
+                Exit::Failed,
+                format!("refusing to install {shown}: its sha256 is {actual}, but --sha256 pins {expected}"),
+            )
+            .hint("The file is not the one that was pinned: it was changed or replaced. Get it again from its author, and check the pin."),
+            _ => e.into(),
+        })?;
+        let sha256 = plugin.sha256().to_string();
         let info = plugin.info().clone();
         if is_builtin(&info.sdk_id) {
             return Err(AppError::usage(
@@ -655,7 +654,7 @@ impl PluginManager for Plugins {
             contract: plugin.contract().to_string(),
             checks_sdks: info.checks_sdks.clone(),
             sha256: sha256.clone(),
-            size: bytes.len() as u64,
+            size,
             source,
             requested: manifest.capabilities.clone(),
             unknown_capabilities: manifest.unknown_capabilities.clone(),

@@ -79,12 +79,19 @@ pub struct PluginSource {
     pub limits: Option<Limits>,
     /// Capabilities the user granted. Only those the plugin's manifest requests take effect.
     pub grants: BTreeSet<Capability>,
+    /// The sha256 (lowercase hex) the bytes must have; checked before anything else is done with them.
+    pub pin: Option<String>,
 }
 
 impl PluginSource {
     /// A plugin with the runtime's limits and nothing granted.
     pub fn new(label: impl Into<String>, bytes: impl Into<Cow<'static, [u8]>>) -> Self {
-        PluginSource { label: label.into(), bytes: bytes.into(), limits: None, grants: BTreeSet::new() }
+        PluginSource { label: label.into(), bytes: bytes.into(), limits: None, grants: BTreeSet::new(), pin: None }
+    }
+
+    pub fn pin(mut self, sha256: impl Into<String>) -> Self {
+        self.pin = Some(sha256.into());
+        self
     }
 
     pub fn limits(mut self, limits: Limits) -> Self {
@@ -118,6 +125,8 @@ pub enum LoadErrorKind {
     Contract(#[from] ContractError),
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    #[error("its sha256 is {actual}, not the pinned {expected}")]
+    PinMismatch { expected: String, actual: String },
     #[error("it does not compile or link: {0}")]
     Compile(String),
     #[error("{0}")]
@@ -311,12 +320,17 @@ impl Runtime {
     pub fn load(&self, source: PluginSource) -> Result<Plugin, LoadError> {
         let label = source.label;
         let fail = |kind: LoadErrorKind| LoadError { label: label.clone(), kind };
+        let sha256 = hex(&Sha256::digest(&source.bytes));
+        if let Some(expected) = source.pin
+            && expected != sha256
+        {
+            return Err(fail(LoadErrorKind::PinMismatch { expected, actual: sha256 }));
+        }
         let inspection = contract::inspect(&source.bytes).map_err(|e| fail(e.into()))?;
         let contract = inspection.version;
         let manifest = Manifest::from_section(inspection.manifest.as_deref()).map_err(|e| fail(e.into()))?;
         // A grant for something the plugin did not ask for means nothing.
         let grants = source.grants.into_iter().filter(|c| manifest.capabilities.contains_key(c)).collect();
-        let sha256 = hex(&Sha256::digest(&source.bytes));
         let component = self.component(&source.bytes, &sha256).map_err(|e| fail(LoadErrorKind::Compile(e)))?;
         let pre = self
             .inner

@@ -278,3 +278,16 @@ fn project_read_is_given_only_when_granted_and_asked_for() {
     let h = runtime_with(None, None).load(PluginSource::new("h", bytes).grants([Capability::ProjectRead])).unwrap();
     assert!(h.grants().is_empty());
 }
+
+#[test]
+fn a_pin_is_checked_before_anything_runs() {
+    let bytes = std::fs::read(fixtures::fixture_wasm("hostile")).unwrap();
+    let rt = runtime_with(None, None);
+    let right = rt.load(PluginSource::new("h", bytes.clone())).unwrap().sha256().to_string();
+    assert!(rt.load(PluginSource::new("h", bytes.clone()).pin(right.clone())).is_ok());
+    let err = rt.load(PluginSource::new("h", bytes).pin("0".repeat(64))).err().unwrap();
+    match err.kind {
+        LoadErrorKind::PinMismatch { expected, actual } => assert_eq!((expected, actual), ("0".repeat(64), right)),
+        other => panic!("expected a pin mismatch, got {other:?}"),
+    }
+}
