@@ -91,6 +91,14 @@ impl Registry {
     fn extra(&self, sdk_id: &str) -> Option<Arc<Plugin>> {
         self.extra.iter().find(|p| p.info().sdk_id == sdk_id).cloned()
     }
+
+    /// The plugin for an SDK id, by precedence: `--plugin FILE`, installed, built-in.
+    fn resolve(&self, sdk_id: &str) -> Result<Option<Arc<Plugin>>, AppError> {
+        match self.extra(sdk_id) {
+            Some(p) => Ok(Some(p)),
+            None => self.resident(sdk_id),
+        }
+    }
 }
 
 impl PluginRegistry for Registry {
@@ -108,10 +116,7 @@ impl PluginRegistry for Registry {
     }
 
     fn get(&self, sdk_id: &str) -> Result<Arc<Plugin>, AppError> {
-        if let Some(p) = self.extra(sdk_id) {
-            return Ok(p);
-        }
-        self.resident(sdk_id)?.ok_or_else(|| {
+        self.resolve(sdk_id)?.ok_or_else(|| {
             AppError::usage("UNKNOWN_SDK", format!("no plugin provides the SDK `{sdk_id}`"))
                 .hint(format!("Available SDKs: {}. `spacesmith plugin list` shows every plugin.", self.sdk_ids().join(", ")))
         })
@@ -127,12 +132,12 @@ impl PluginRegistry for Registry {
         };
         // The built-in of the same name (or what replaces it) usually checks its own SDK; otherwise
         // ask the other built-ins.
-        if let Some(p) = self.extra(sdk).map(Ok).or_else(|| self.resident(sdk).transpose()).transpose()? {
+        if let Some(p) = self.resolve(sdk)? {
             add(p, &mut found);
         }
         if found.is_empty() {
             for id in self.builtins.keys() {
-                if let Some(p) = self.extra(id).map(Ok).or_else(|| self.resident(id).transpose()).transpose()?
+                if let Some(p) = self.resolve(id)?
                     && checks(&p)
                 {
                     add(p, &mut found);
