@@ -10,7 +10,7 @@ use spacesmith_runtime::GeneratedFile;
 use spacesmith_runtime::contract::LATEST;
 
 use crate::error::{AppError, Exit};
-use crate::registry::BUILTIN_PLUGINS;
+use crate::registry::is_builtin;
 use crate::writer;
 
 /// (path in the new crate, skeleton text).
@@ -128,7 +128,7 @@ fn check_sdk_id(id: &str) -> Result<(), AppError> {
         return Err(AppError::usage("BAD_SDK_ID", format!("--sdk-id {id:?} is not a valid SDK id"))
             .hint("Use 1-32 characters of a-z, 0-9 and -, starting with a letter, e.g. `acme-fastapi`."));
     }
-    if BUILTIN_PLUGINS.iter().any(|(b, _)| *b == id) {
+    if is_builtin(id) {
         return Err(AppError::usage("PLUGIN_SHADOWS_BUILTIN", format!("`{id}` is the SDK id of a built-in plugin"))
             .hint("Choose another id, e.g. with your organisation's name in it; installing would be refused."));
     }

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use spacesmith_runtime::{Capability, LimitRequest, Limits, LoadErrorKind, Plugin, PluginSource, Runtime};
 
 use crate::error::{AppError, Exit};
-use crate::registry::BUILTIN_PLUGINS;
+use std::sync::Arc;
+
+use crate::registry::{BUILTIN_PLUGINS, Registry, is_builtin};
 
 /// Largest plugin file accepted: far above any real plugin (the built-ins are ~0.5 MiB).
 const MAX_PLUGIN_BYTES: u64 = 64 << 20;
@@ -279,32 +281,26 @@ impl Fetch for Fetcher {
                 )
                 .hint("Check the URL."));
             }
-            let mut bytes = Vec::new();
-            response
-                .body_mut()
-                .as_reader()
-                .take(max + 1)
-                .read_to_end(&mut bytes)
+            let bytes = read_capped(response.body_mut().as_reader(), max)
                 .map_err(|e| AppError::new("PLUGIN_DOWNLOAD_FAILED", Exit::Network, format!("cannot download {shown}: {e}")))?;
-            if bytes.len() as u64 > max {
-                return Err(too_big());
-            }
-            return Ok(bytes);
+            return bytes.ok_or_else(too_big);
         }
         let path = Path::new(source.strip_prefix("file://").unwrap_or(source));
         let file = std::fs::File::open(path).map_err(|e| {
             AppError::usage("PLUGIN_NOT_FOUND", format!("cannot read plugin file {}: {e}", path.display()))
                 .hint("Pass the path (or http(s) URL) of a .wasm component built for wasm32-wasip2.")
         })?;
-        let mut bytes = Vec::new();
-        file.take(max + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| AppError::usage("PLUGIN_NOT_FOUND", format!("cannot read plugin file {}: {e}", path.display())))?;
-        if bytes.len() as u64 > max {
-            return Err(too_big());
-        }
-        Ok(bytes)
+        read_capped(file, max)
+            .map_err(|e| AppError::usage("PLUGIN_NOT_FOUND", format!("cannot read plugin file {}: {e}", path.display())))?
+            .ok_or_else(too_big)
     }
+}
+
+/// All of `reader`, or None when it holds more than `max` bytes (reading stops just past the cap).
+fn read_capped(reader: impl Read, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    reader.take(max + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
 fn is_url(source: &str) -> bool {
@@ -491,14 +487,16 @@ pub trait PluginManager {
 
 pub struct Plugins {
     runtime: Runtime,
+    /// Built-ins come from the registry, loaded once there.
+    registry: Arc<Registry>,
     store: Option<PluginStore>,
     cache_dir: Option<PathBuf>,
     fetcher: Box<dyn Fetch>,
 }
 
 impl Plugins {
-    pub fn new(runtime: Runtime, store: Option<PluginStore>, cache_dir: Option<PathBuf>) -> Self {
-        Plugins { runtime, store, cache_dir, fetcher: Box::new(Fetcher) }
+    pub fn new(runtime: Runtime, registry: Arc<Registry>, store: Option<PluginStore>, cache_dir: Option<PathBuf>) -> Self {
+        Plugins { runtime, registry, store, cache_dir, fetcher: Box::new(Fetcher) }
     }
 
     fn store(&self) -> Result<&PluginStore, AppError> {
@@ -524,11 +522,6 @@ impl Plugins {
         })
     }
 
-    fn builtin(&self, sdk_id: &str) -> Result<Option<Plugin>, AppError> {
-        let Some((_, bytes)) = BUILTIN_PLUGINS.iter().find(|(id, _)| *id == sdk_id) else { return Ok(None) };
-        Ok(Some(self.runtime.load(PluginSource::new(format!("built-in {sdk_id}"), *bytes))?))
-    }
-
     fn info_of(&self, record: &InstallRecord) -> Result<InfoReport, AppError> {
         let store = self.store()?;
         let view = PluginView::installed(record, store, self.runtime.limits());
@@ -551,10 +544,6 @@ impl Plugins {
             }
         }
     }
-}
-
-fn is_builtin(sdk_id: &str) -> bool {
-    BUILTIN_PLUGINS.iter().any(|(id, _)| *id == sdk_id)
 }
 
 fn check_user_limits(limits: &LimitRequest) -> Result<(), AppError> {
@@ -720,7 +709,7 @@ impl PluginManager for Plugins {
     fn list(&self) -> Result<ListReport, AppError> {
         let mut plugins = Vec::new();
         for (id, _) in BUILTIN_PLUGINS {
-            if let Some(p) = self.builtin(id)? {
+            if let Some(p) = self.registry.builtin(id)? {
                 plugins.push(PluginView::builtin(&p));
             }
         }
@@ -732,7 +721,7 @@ impl PluginManager for Plugins {
     }
 
     fn info(&self, sdk_id: &str) -> Result<InfoReport, AppError> {
-        if let Some(p) = self.builtin(sdk_id)? {
+        if let Some(p) = self.registry.builtin(sdk_id)? {
             return Ok(InfoReport::new(PluginView::builtin(&p), None, Some(&p), None));
         }
         self.info_of(&self.installed(sdk_id)?)

@@ -17,6 +17,11 @@ mod builtin {
 }
 pub use builtin::BUILTIN_PLUGINS;
 
+/// Whether `sdk_id` is a built-in plugin's (installed plugins may not take one).
+pub fn is_builtin(sdk_id: &str) -> bool {
+    BUILTIN_PLUGINS.iter().any(|(id, _)| *id == sdk_id)
+}
+
 pub trait PluginRegistry: Send + Sync {
     /// Every SDK id that can be resolved, sorted.
     fn sdk_ids(&self) -> Vec<String>;
@@ -86,6 +91,12 @@ impl Registry {
         };
         self.loaded.lock().unwrap().insert(sdk_id.to_string(), plugin.clone());
         Ok(Some(plugin))
+    }
+
+    /// The built-in plugin of that id, loaded once (whatever `--plugin FILE` says).
+    pub fn builtin(&self, sdk_id: &str) -> Result<Option<Arc<Plugin>>, AppError> {
+        // Installed plugins cannot take a built-in's id, so the resident one is the built-in.
+        if is_builtin(sdk_id) { self.resident(sdk_id) } else { Ok(None) }
     }
 
     fn extra(&self, sdk_id: &str) -> Option<Arc<Plugin>> {

@@ -591,7 +591,7 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
         // The app's own exit code passes through: it is not one of ours.
         Command::Dev(args) => dev_command(args),
         Command::Plugin(args) => {
-            let manager = Plugins::new(runtime, store, settings.cache_dir.clone());
+            let manager = Plugins::new(runtime, registry.clone(), store, settings.cache_dir.clone());
             plugin_command(args.command, &manager, &settings).map(|e| e as i32)
         }
         command => dispatch(command, &matches, &registry, service, &settings).map(|e| e as i32),
