@@ -72,8 +72,8 @@ pub fn rules() -> Vec<RuleInfo> {
         rule(
             "hadolint/<code>",
             Severity::Warning,
-            "A hadolint finding (DLxxxx, SCxxxx), with hadolint's own severity",
-            "When hadolint is on PATH, validate runs it on a docker Space's Dockerfile and merges what it finds: general Dockerfile practice (pinned packages, apt hygiene, shell pitfalls). Spaces' own rules (UID 1000, /app, --chown, ports) are the docker plugin's.",
+            "A hadolint finding (DLxxxx, SCxxxx), with hadolint's own severity capped at warning",
+            "When hadolint is on PATH, validate runs it on a docker Space's Dockerfile and merges what it finds: general Dockerfile practice (pinned packages, apt hygiene, shell pitfalls). hadolint judges practice, not whether the Hub can build the image (its `error` level includes a relative WORKDIR, which Docker accepts), so its errors are reported as warnings and never block a deploy; info and style stay info. Spaces' own rules (UID 1000, /app, --chown, ports) are the docker plugin's, and those name what breaks.",
             "Follow the linked hadolint wiki page, or keep the line and add `# hadolint ignore=<code>` above it with the reason.",
         ),
         rule(
@@ -129,9 +129,9 @@ pub fn parse_findings(json: &str, rel: &str) -> Result<Vec<Finding>, String> {
     Ok(raw
         .into_iter()
         .map(|h| {
+            // Capped at warning: a hadolint error is bad practice, not proof the build fails.
             let severity = match h.level.as_str() {
-                "error" => Severity::Error,
-                "warning" => Severity::Warning,
+                "error" | "warning" => Severity::Warning,
                 _ => Severity::Info, // info, style
             };
             let docs = if h.code.starts_with("SC") {
@@ -223,7 +223,7 @@ mod tests {
             got,
             [
                 ("hadolint/DL3008", Severity::Warning, Some(8)),
-                ("hadolint/DL3000", Severity::Error, Some(3)),
+                ("hadolint/DL3000", Severity::Warning, Some(3)),
                 ("hadolint/SC2086", Severity::Info, Some(5)),
                 ("hadolint/DL3059", Severity::Info, Some(9)),
             ]

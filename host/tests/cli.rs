@@ -160,10 +160,14 @@ fn readme_without_front_matter_fails_validation() {
 fn non_utf8_files_are_reported_with_their_offset() {
     let dir = Dir::new();
     dir.write("s/README.md", b"---\nsdk: gradio\ntitle: caf\xe9\n---\n");
+    dir.write("s/app.py", b"# caf\xe9\nimport gradio as gr\n");
     let v = dir.cmd(&["validate", "s", "--json"]).expect(1).json();
-    let f = v["findings"].as_array().unwrap().iter().find(|f| f["path"] == "README.md" && f["severity"] == "error").cloned();
-    let f = f.unwrap_or_else(|| panic!("no README error in {v}"));
-    assert!(f["message"].as_str().unwrap().contains("UTF-8"), "{f}");
+    let findings = v["findings"].as_array().unwrap();
+    let readme = findings.iter().find(|f| f["rule"] == "common/readme-encoding").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!((readme["severity"].as_str(), readme["line"].as_u64()), (Some("warning"), Some(3)));
+    assert!(readme["message"].as_str().unwrap().contains("UTF-8"), "{readme}");
+    let app = findings.iter().find(|f| f["rule"] == "common/not-utf8").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!((app["path"].as_str(), app["severity"].as_str()), (Some("app.py"), Some("error")));
 }
 
 #[test]
@@ -190,12 +194,32 @@ fn validate_json_has_the_documented_shape() {
 }
 
 #[test]
-fn deprecated_streamlit_sdk_is_reported() {
+fn deprecated_streamlit_sdk_is_a_warning_that_does_not_block() {
+    // The API still accepts `sdk: streamlit`, so a legacy Space validates (and deploys) with a warning.
     let dir = Dir::new();
     dir.write("s/README.md", "---\ntitle: Old\nsdk: streamlit\napp_file: app.py\n---\n");
     dir.write("s/app.py", "import streamlit as st\n");
+    let v = dir.cmd(&["validate", "s", "--json"]).expect(0).json();
+    let findings = v["findings"].as_array().unwrap();
+    let f = findings.iter().find(|f| f["rule"] == "config/sdk-deprecated").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(f["severity"], "warning");
+    assert!(f["fix"].as_str().unwrap().contains("spacesmith new DIR --sdk streamlit"), "{f}");
+    assert_eq!(v["errors"], 0, "{v}");
+}
+
+#[test]
+fn undocumented_colors_and_conflict_markers_fail_validation() {
+    let dir = Dir::new();
+    dir.write("s/README.md", "---\ntitle: T\nsdk: static\ncolorFrom: orange\n---\n");
+    dir.write("s/index.html", "<p>hi</p>\n");
+    dir.write("s/script.js", "<<<<<<< HEAD\nconst a = 1;\n=======\nconst a = 2;\n>>>>>>> main\n");
     let v = dir.cmd(&["validate", "s", "--json"]).expect(1).json();
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "config/sdk-deprecated"), "{v}");
+    let findings = v["findings"].as_array().unwrap();
+    let color = findings.iter().find(|f| f["rule"] == "config/invalid-color").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!((color["severity"].as_str(), color["line"].as_u64()), (Some("error"), Some(4)));
+    assert!(color["fix"].as_str().unwrap().contains("colorFrom: yellow"), "{color}");
+    let conflict = findings.iter().find(|f| f["rule"] == "common/merge-conflict").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!((conflict["path"].as_str(), conflict["line"].as_u64()), (Some("script.js"), Some(1)));
 }
 
 #[test]
@@ -222,6 +246,39 @@ fn large_repositories_validate_within_plugin_limits() {
     let v = dir.cmd(&["validate", "s", "--json"]).expect(0).json();
     assert_eq!(v["errors"], 0, "{v}");
     assert_eq!(v["plugin"]["sdk"], "docker");
+}
+
+#[test]
+fn a_docker_space_without_a_user_is_a_warning_until_the_app_writes_where_it_cannot() {
+    // The Hub runs every container as UID 1000; many working Spaces never create a user.
+    let dir = Dir::new();
+    dir.write("s/README.md", "---\ntitle: T\nsdk: docker\napp_port: 7860\n---\n");
+    dir.write(
+        "s/Dockerfile",
+        "FROM python:3.9\nWORKDIR /code\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\nCMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\", \"--port\", \"7860\"]\n",
+    );
+    dir.write("s/requirements.txt", "fastapi\nuvicorn\n");
+    dir.write("s/main.py", "from fastapi import FastAPI\n\napp = FastAPI()\n");
+    let v = dir.cmd(&["validate", "s", "--json"]).env("PATH", "/nonexistent").expect(0).json();
+    let findings = v["findings"].as_array().unwrap();
+    let no_user = findings.iter().find(|f| f["rule"] == "docker/no-user").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!((no_user["severity"].as_str(), no_user["line"].as_u64()), (Some("warning"), Some(1)));
+    assert_eq!(v["errors"], 0, "{v}");
+    // Evidence: the app makes a folder in /code, which WORKDIR created as root.
+    dir.write(
+        "s/main.py",
+        "import os\nfrom fastapi import FastAPI\n\nos.makedirs(\"uploads\", exist_ok=True)\napp = FastAPI()\n",
+    );
+    let v = dir.cmd(&["validate", "s", "--json"]).env("PATH", "/nonexistent").expect(1).json();
+    let findings = v["findings"].as_array().unwrap();
+    let denied = findings.iter().find(|f| f["rule"] == "docker/write-denied").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(
+        (denied["severity"].as_str(), denied["path"].as_str(), denied["line"].as_u64()),
+        (Some("error"), Some("main.py"), Some(4))
+    );
+    let message = denied["message"].as_str().unwrap();
+    assert!(message.contains("/code/uploads") && message.contains("Dockerfile line 2"), "{message}");
+    assert_eq!(v["errors"], 1, "{v}");
 }
 
 // ---------- rules ----------

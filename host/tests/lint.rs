@@ -60,13 +60,14 @@ fn validate_merges_hadolint_findings_when_it_is_on_path() {
     let rules: Vec<&str> = clean["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert!(!rules.iter().any(|r| r.starts_with("hadolint/")), "a clean project has no hadolint finding: {rules:?}");
 
-    // An unpinned apt-get install (DL3008, warning) and a relative WORKDIR (DL3000, error).
+    // An unpinned apt-get install (DL3008, warning) and a relative WORKDIR (DL3000, which hadolint calls an
+    // error but Docker builds: a warning here, so it never blocks a deploy).
     let dockerfile = dir.read("app/Dockerfile").replace(
         "WORKDIR /app\n",
         "WORKDIR /app\nUSER root\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\nUSER user\nWORKDIR app\n",
     );
     dir.write("app/Dockerfile", dockerfile);
-    let report = dir.cmd(&["validate", "app", "--json"]).env("PATH", &path).expect(1).json();
+    let report = dir.cmd(&["validate", "app", "--json"]).env("PATH", &path).expect(0).json();
     let findings = report["findings"].as_array().unwrap();
     let find = |rule: &str| {
         findings
@@ -78,10 +79,10 @@ fn validate_merges_hadolint_findings_when_it_is_on_path() {
     assert_eq!((&dl3008["severity"], &dl3008["path"]), (&"warning".into(), &"Dockerfile".into()));
     assert!(dl3008["line"].as_u64().is_some_and(|l| l > 0), "{dl3008}");
     assert!(dl3008["fix"].as_str().unwrap().contains("hadolint ignore=DL3008"));
-    assert_eq!(find("hadolint/DL3000")["severity"], "error");
-    assert!(report["errors"].as_u64().unwrap() >= 1);
+    assert_eq!(find("hadolint/DL3000")["severity"], "warning");
+    assert_eq!(report["errors"], 0, "hadolint alone never makes an error: {report}");
 
-    let human = dir.cmd(&["validate", "app"]).env("PATH", &path).expect(1);
+    let human = dir.cmd(&["validate", "app"]).env("PATH", &path).expect(0);
     assert!(human.stderr.contains("warning[hadolint/DL3008]"), "{}", human.stderr);
 }
 

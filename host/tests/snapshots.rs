@@ -130,7 +130,14 @@ fn generated_projects_pass_validate_cleanly() {
         let (_, dir) = render(case);
         let run = dir.cmd(&["validate", "demo-space", "--json"]).expect(0);
         let report = run.json();
-        let noisy: Vec<_> = report["findings"].as_array().unwrap().iter().filter(|f| f["severity"] != "info").collect();
+        // Demoting a rule to info for existing repos must not let our own output slip: only the note
+        // about hadolint's availability may remain.
+        let noisy: Vec<_> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !f["rule"].as_str().unwrap().starts_with("hadolint/"))
+            .collect();
         assert!(
             noisy.is_empty(),
             "{}: generated project has findings:\n{}",

@@ -21,15 +21,23 @@ rule!(
     "common/missing-readme",
     Error,
     "No README.md at the project root",
-    "The Hub reads the Space configuration from the front matter of the root README.md (exact name, case-sensitive).",
+    "The reference puts the Space configuration in \"the YAML block at the top of the README.md file at the root of the repository\" (exact name, case-sensitive); without it the Space has no SDK and shows a configuration error.",
     "Create README.md at the project root with a front-matter block (`spacesmith new` writes one)."
 );
 rule!(
     README_NOT_UTF8,
     "common/readme-not-utf8",
     Error,
-    "README.md is not UTF-8",
-    "The Hub decodes README.md as UTF-8; other encodings corrupt the title and emoji or hide the front matter entirely.",
+    "README.md is UTF-16 or binary",
+    "The Hub finds the front matter by matching `---` in README.md's text (huggingface_hub's REGEX_YAML_BLOCK); in UTF-16 every character carries a NUL byte, and a binary file has no text, so no `---` line is found and the Space has no configuration.",
+    "Re-save README.md as UTF-8 (without BOM)."
+);
+rule!(
+    README_ENCODING,
+    "common/readme-encoding",
+    Warning,
+    "README.md has bytes that are not UTF-8",
+    "README.md has bytes that are not UTF-8 (usually Latin-1 or Windows-1252 text such as `café`). Its `---` lines are plain ASCII, so the front matter is still found and was checked with those bytes replaced by U+FFFD; on the Hub the characters show as � at best (how the Hub decodes them is unverified), and huggingface_hub's metadata_load fails with a UnicodeDecodeError.",
     "Re-save README.md as UTF-8 (without BOM)."
 );
 rule!(
@@ -45,7 +53,7 @@ rule!(
     "common/missing-dockerfile",
     Error,
     "Docker Space without a root Dockerfile",
-    "A Docker Space is built from the file named exactly `Dockerfile` at the repository root; there is no key to choose another.",
+    "The Docker Spaces docs build the file named exactly `Dockerfile` at the repository root; there is no key to choose another, so without it the build fails.",
     "Add `Dockerfile` at the project root (rename a `Dockerfile.*` variant if that is the one you use)."
 );
 rule!(
@@ -53,7 +61,7 @@ rule!(
     "common/hardcoded-token",
     Error,
     "Credential written in a file",
-    "Files are uploaded to the Space repository, which others can read (always for public Spaces; collaborators and org members otherwise). A token there is leaked.",
+    "Files are uploaded to the Space repository, which others can read (always for public Spaces; collaborators and org members otherwise), so a token there is leaked by the upload itself. The Space would still build: this is the one error that blocks `deploy` for safety rather than because the Hub would refuse it.",
     "Remove it, revoke it (it may already be in git history), and read it at runtime from a Space secret, e.g. `os.environ[\"HF_TOKEN\"]`."
 );
 rule!(
@@ -93,7 +101,7 @@ rule!(
     "common/not-utf8",
     Error,
     "Source or dependency file is not UTF-8",
-    "Python reads source as UTF-8 unless a coding line says otherwise, and pip and Docker expect UTF-8 requirement files and Dockerfiles; other encodings fail at build or start.",
+    "Python reads source as UTF-8 unless a coding line says otherwise (PEP 3120/263, a SyntaxError at import otherwise), and pip and Docker expect UTF-8 requirement files and Dockerfiles; other encodings fail at build or start.",
     "Re-save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 FILE > FILE.new && mv FILE.new FILE`."
 );
 rule!(
@@ -113,9 +121,36 @@ rule!(
     "Replace the link with a copy of the file or directory, or create the link in the Dockerfile."
 );
 
-static RULES: [&Rule; 12] = [
+rule!(
+    MERGE_CONFLICT,
+    "common/merge-conflict",
+    Error,
+    "Unresolved git merge conflict in a file the build or the app reads",
+    "Conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`) are not valid in the root Dockerfile (`unknown instruction`), Python (SyntaxError on import), shell scripts, JavaScript/TypeScript, package.json, pyproject.toml or requirements/packages files (pip and apt refuse the line), so the build fails or the app crashes at start.",
+    "Resolve the conflict: keep the side you want, delete the marker lines, and commit (`git diff --check` lists leftover markers)."
+);
+rule!(
+    MERGE_CONFLICT_TEXT,
+    "common/merge-conflict-text",
+    Warning,
+    "Unresolved git merge conflict in another text file",
+    "Conflict markers in a file the Hub does not build from (the README body, docs, HTML, CSS, data or config files) do not stop the Space, but both sides of the conflict are shipped: pages show the markers, and an app that parses the file fails when it reads it.",
+    "Resolve the conflict: keep the side you want, delete the marker lines, and commit (`git diff --check` lists leftover markers)."
+);
+
+rule!(
+    NOT_ALL_READ,
+    "common/not-all-read",
+    Info,
+    "Some text files were not read: the project holds too much text",
+    "validate keeps at most 256 MiB of a project's text in memory, nearest the root first (README, Dockerfile and the app are read before deep data folders), so a huge repository is checked in bounded memory. The files past that budget were not checked for tokens, conflict markers or encoding; they are still uploaded.",
+    "Add data folders the Space does not need to .gitignore, or keep large data on the Hub as a dataset."
+);
+
+static RULES: [&Rule; 16] = [
     &MISSING_README,
     &README_NOT_UTF8,
+    &README_ENCODING,
     &README_TOO_LARGE,
     &APP_FILE_MISSING,
     &MISSING_DOCKERFILE,
@@ -126,6 +161,9 @@ static RULES: [&Rule; 12] = [
     &LARGE_FILE,
     &NOT_UTF8,
     &SYMLINK,
+    &MERGE_CONFLICT,
+    &MERGE_CONFLICT_TEXT,
+    &NOT_ALL_READ,
 ];
 
 /// Every rule `check` can emit.
@@ -140,7 +178,10 @@ pub fn check(project: &Project, front_matter: Option<&FrontMatter>) -> Vec<Findi
     if let Some(fm) = front_matter {
         entry_point(project, fm, &mut out);
     }
+    // The front matter is the README rules' business (readme/merge-conflict); only the body is ours.
+    let readme_body = front_matter.map(FrontMatter::end_line);
     for f in &project.files {
+        conflicts(f, readme_body, &mut out);
         tokens(f, &mut out);
         encoding(f, &mut out);
         env_file(f, &mut out);
@@ -151,6 +192,17 @@ pub fn check(project: &Project, front_matter: Option<&FrontMatter>) -> Vec<Findi
                 format!("{} is {:.1} MB; the Hub stores files over 10 MB with Git LFS.", f.path, f.size as f64 / 1_048_576.0),
             ));
         }
+    }
+    if project.unread > 0 {
+        out.push(NOT_ALL_READ.at(
+            None,
+            None,
+            format!(
+                "{} text files furthest from the root were not read: the project has more than {} MiB of text.",
+                project.unread,
+                crate::project::TOTAL_TEXT_BUDGET >> 20
+            ),
+        ));
     }
     for dir in &project.nested_git_dirs {
         let repo = dir.strip_suffix("/.git").unwrap_or(dir);
@@ -222,7 +274,8 @@ fn readme(project: &Project, out: &mut Vec<Finding>) {
             "README.md looks binary (it contains NUL bytes), so the Hub cannot read its front matter.".to_owned(),
         ));
     } else if let Some(Err(offset)) = project.text("README.md") {
-        out.push(not_utf8_finding(&README_NOT_UTF8, file, offset));
+        let rule = if is_utf16(&file.contents) { &README_NOT_UTF8 } else { &README_ENCODING };
+        out.push(not_utf8_finding(rule, file, offset));
     }
 }
 
@@ -230,9 +283,14 @@ fn line_at(contents: &[u8], offset: usize) -> u32 {
     contents[..offset.min(contents.len())].iter().filter(|b| **b == b'\n').count() as u32 + 1
 }
 
+/// Starts with a UTF-16 byte-order mark.
+pub(crate) fn is_utf16(contents: &[u8]) -> bool {
+    contents.starts_with(&[0xFF, 0xFE]) || contents.starts_with(&[0xFE, 0xFF])
+}
+
 fn not_utf8_finding(rule: &'static Rule, file: &ProjectFile, offset: usize) -> Finding {
     let line = line_at(&file.contents, offset);
-    let bom16 = file.contents.starts_with(&[0xFF, 0xFE]) || file.contents.starts_with(&[0xFE, 0xFF]);
+    let bom16 = is_utf16(&file.contents);
     let message = if bom16 {
         format!("{} is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8.", file.path)
     } else {
@@ -394,18 +452,20 @@ fn tokens(file: &ProjectFile, out: &mut Vec<Finding>) {
     if file.binary || file.truncated {
         return;
     }
-    let mut lines_seen = Vec::new();
+    let mut lines_seen = std::collections::HashSet::new();
     for kind in &TOKENS {
+        // Matches come in order: count lines from the previous one, not from the start (quadratic).
+        let (mut at, mut line) = (0, 1);
         for m in kind.re.find_iter(&file.contents) {
             let token = String::from_utf8_lossy(m.as_bytes());
             if kind.shown != usize::MAX && is_placeholder(&token, kind.mixed_case) {
                 continue;
             }
-            let line = line_at(&file.contents, m.start());
-            if lines_seen.contains(&(kind.name, line)) {
+            line += line_at(&file.contents[at..], m.start() - at) - 1;
+            at = m.start();
+            if !lines_seen.insert((kind.name, line)) {
                 continue;
             }
-            lines_seen.push((kind.name, line));
             // Never echo the secret: keep the public prefix and two characters.
             let redacted = if kind.shown == usize::MAX {
                 token.into_owned()
@@ -457,6 +517,76 @@ fn encoding(file: &ProjectFile, out: &mut Vec<Finding>) {
         }
         out.push(not_utf8_finding(&NOT_UTF8, file, e.valid_up_to()));
     }
+}
+
+/// Files whose conflict markers fail the build or the app's start.
+fn breaks_on_conflict(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    path == "Dockerfile"
+        || matches!(ext, "py" | "sh" | "bash" | "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx")
+        || (name.starts_with("requirements") && name.ends_with(".txt"))
+        || matches!(name, "pre-requirements.txt" | "packages.txt" | "package.json" | "pyproject.toml")
+}
+
+static CONFLICT_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^<<<<<<<(?:[ \t]|\r?$)").expect("valid pattern"));
+
+fn conflicts(file: &ProjectFile, readme_body: Option<u32>, out: &mut Vec<Finding>) {
+    if file.binary || file.truncated || !CONFLICT_START.is_match(&file.contents) {
+        return;
+    }
+    let after = if file.path == "README.md" {
+        // Without parsed front matter the README rules already report the config; a body
+        // conflict could not be told apart from one in the front matter.
+        match readme_body {
+            Some(end) => end,
+            None => return,
+        }
+    } else {
+        0
+    };
+    let hunks: Vec<_> =
+        crate::conflict::hunks(file.contents.split(|b| *b == b'\n'), 1).into_iter().filter(|h| h.start > after).collect();
+    let Some(first) = hunks.first() else { return };
+    let p = &file.path;
+    let (rule, effect) = if breaks_on_conflict(p) {
+        let effect = if p == "Dockerfile" {
+            "Docker stops at the marker (`unknown instruction`), so the build fails"
+        } else if p.ends_with(".py") {
+            "Python raises a SyntaxError at the marker, so the app crashes when it imports this file"
+        } else if p.ends_with(".txt") {
+            "pip/apt refuse the marker line, so the build fails"
+        } else {
+            "the file no longer parses, so the build or the app's start fails"
+        };
+        (&MERGE_CONFLICT, effect)
+    } else {
+        (&MERGE_CONFLICT_TEXT, "both sides of the conflict are shipped as they are")
+    };
+    let more = match hunks.len() {
+        1 => String::new(),
+        n => format!(
+            " and {} more (from line{} {})",
+            n - 1,
+            if n > 2 { "s" } else { "" },
+            hunks[1..].iter().take(5).map(|h| h.start.to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let (start, separator, end) = (first.start, first.separator, first.end);
+    out.push(
+        rule.at(
+            Some(p),
+            Some(start),
+            format!(
+                "{p} has an unresolved git merge conflict at lines {start}-{end} (`{}` … `{}`){more}; {effect}.",
+                first.ours, first.theirs
+            ),
+        )
+        .with_fix(format!(
+            "Resolve it: keep the side you want, delete the marker lines {start}, {separator} and {end}{}, and commit; `git diff --check` lists every marker left.",
+            if hunks.len() > 1 { " (and those of the other conflicts)" } else { "" }
+        )),
+    );
 }
 
 fn env_file(file: &ProjectFile, out: &mut Vec<Finding>) {

@@ -55,7 +55,7 @@ pub const OAUTH_SCOPES: [&str; 18] = [
 /// The only response headers `custom_headers` may set.
 pub const CUSTOM_HEADERS: [&str; 3] =
     ["cross-origin-embedder-policy", "cross-origin-opener-policy", "cross-origin-resource-policy"];
-/// The Hub's limit on `short_description`, in characters.
+/// The `short_description` limit in characters: ours, from observing the Hub refuse longer values (not documented).
 pub const SHORT_DESCRIPTION_MAX: usize = 60;
 /// The longest OAuth token lifetime the Hub grants (30 days).
 pub const OAUTH_EXPIRATION_MAX: i64 = 43_200;
@@ -88,12 +88,16 @@ macro_rules! rule {
     };
 }
 
+// Severity policy: error when the Hub refuses the configuration (the documents state a closed set
+// or format the Hub validates, observed for colorFrom/colorTo and short_description), the build
+// fails, or the app cannot answer; warning for likely run-time trouble; info for style.
+
 rule!(
     MISSING_SDK,
     "config/missing-sdk",
     Error,
     "No `sdk` key",
-    "Without `sdk` the Hub does not know how to build or serve the Space.",
+    "The reference makes `sdk` the choice of how the Space is built and served (gradio, docker or static); without it the Hub shows a configuration error instead of building.",
     "Add `sdk: gradio`, `sdk: docker` or `sdk: static`."
 );
 rule!(
@@ -101,23 +105,23 @@ rule!(
     "config/invalid-sdk",
     Error,
     "`sdk` is not gradio, docker or static",
-    "The Hub builds only the Gradio, Docker and static SDKs; any other value leaves the Space in a configuration error.",
+    "The reference allows only `gradio`, `docker` or `static` (plus the legacy `streamlit`); the Hub has no builder for any other value and leaves the Space in a configuration error.",
     "Set `sdk` to gradio, docker or static."
 );
 rule!(
     SDK_DEPRECATED,
     "config/sdk-deprecated",
-    Error,
-    "`sdk: streamlit` is no longer a Hub SDK",
-    "Streamlit was removed from the built-in SDKs in 2025 (changelog 2025-04-30, hub-docs #1834); new Streamlit apps run as Docker Spaces on port 8501.",
-    "Use a Docker-SDK Space running Streamlit: `sdk: docker` and `app_port: 8501` with a Dockerfile that starts `streamlit run app.py --server.port 8501 --server.address 0.0.0.0`. `spacesmith new DIR --sdk streamlit` scaffolds exactly that."
+    Warning,
+    "`sdk: streamlit` is deprecated",
+    "The Hub deprecated the Streamlit SDK (changelog 2025-04-30) and removed it from the documented `sdk` values (hub-docs #1834, 2025-07-14): new Streamlit apps are created from the Docker template. The API still accepts it (huggingface_hub's SPACES_SDK_TYPES lists streamlit) and existing Spaces keep running, so this is a warning, not an error: migrate before the Hub stops building it.",
+    "Move to a Docker-SDK Space running Streamlit: `sdk: docker` and `app_port: 8501`, with a Dockerfile that starts `streamlit run app.py --server.port 8501 --server.address 0.0.0.0`. `spacesmith new DIR --sdk streamlit` scaffolds exactly that, as a template to copy from."
 );
 rule!(
     UNKNOWN_KEY,
     "config/unknown-key",
     Warning,
     "Key the Hub does not know",
-    "The Hub ignores keys it does not know, so a typo or an invented key silently has no effect.",
+    "The Hub ignores keys it does not know, so a typo (`app-port`, `sdk_verison`) or an invented key (`hardware`, `dockerfile`) silently has no effect; a mistyped `app_port`, for one, leaves the Hub routing to 7860 while the app listens elsewhere.",
     "Fix the spelling or remove the key."
 );
 rule!(
@@ -125,7 +129,7 @@ rule!(
     "config/duplicate-key",
     Error,
     "Key appears twice",
-    "YAML forbids duplicate keys; the Hub's parser rejects the whole front matter, and other tools silently keep only one of the values.",
+    "YAML requires mapping keys to be unique. The Hub's server is JavaScript, and its common YAML parsers (js-yaml, yaml) refuse duplicate keys by default, so the front matter is not read (which parser the Hub uses is unverified); PyYAML, used by huggingface_hub, silently keeps the last value instead.",
     "Keep one line for the key and delete the other."
 );
 rule!(
@@ -133,7 +137,7 @@ rule!(
     "config/invalid-type",
     Error,
     "Value has the wrong YAML type",
-    "Each field has a type (text, whole number, boolean, list, mapping). YAML decides the type from how the value is written: `\"yes\"` is text, `8080` is a number, `true` is a boolean.",
+    "The reference gives every field a type (string, int, boolean, list, mapping), and YAML decides the type from how the value is written: `\"yes\"` is text, `8080` is a number, `true` is a boolean. A value of another type is refused or misread (for `sdk` and `app_port` the Space cannot be built or routed; for the other fields the Hub's response is unverified).",
     "Write the value in the type the field expects (see the message)."
 );
 rule!(
@@ -141,23 +145,31 @@ rule!(
     "config/empty-value",
     Warning,
     "Key with no value",
-    "A key with nothing after the colon is null in YAML; the Hub treats it as unset, which is rarely what was meant.",
+    "A key with nothing after the colon is null in YAML; the Hub treats it as unset (unverified), which is rarely what was meant.",
     "Give the key a value or delete the line."
 );
 rule!(
     VERSION_MISREAD,
     "config/version-misread",
     Error,
-    "Unquoted version that YAML reads as a different number",
-    "An unquoted version like `3.10` is a YAML float, so it is read as 3.1 and the Space gets the wrong Python or Gradio version.",
+    "Unquoted `python_version` that YAML reads as another version",
+    "An unquoted `python_version: 3.10` is a YAML float, read as 3.1, so the Hub asks for Python 3.1, which it does not offer, and the build fails (reported by users; the reference wants a string `3.x` or `3.x.x`).",
     "Quote the version, e.g. `python_version: \"3.10\"`."
+);
+rule!(
+    SDK_VERSION_MISREAD,
+    "config/sdk-version-misread",
+    Warning,
+    "Unquoted `sdk_version` that YAML reads as another version",
+    "An unquoted `sdk_version: 4.40` is a YAML float, read as 4.4, so the Gradio SDK installs gradio 4.4 rather than 4.40. That release exists, so the build usually succeeds, but the app runs on a Gradio it was not written for.",
+    "Quote the version, e.g. `sdk_version: \"4.40.0\"`."
 );
 rule!(
     UNQUOTED_VERSION,
     "config/unquoted-version",
-    Warning,
+    Info,
     "Unquoted version",
-    "An unquoted version like `3.12` is a YAML number. It happens to read back the same, but the next bump (3.10, 4.40) will not.",
+    "An unquoted version like `3.12` is a YAML number. It reads back as the same version today, but the next bump (3.10, 4.40) will not; the reference types versions as strings.",
     "Quote the version, e.g. `python_version: \"3.12\"`."
 );
 rule!(
@@ -165,7 +177,7 @@ rule!(
     "config/invalid-python-version",
     Error,
     "`python_version` is not `3.x` or `3.x.x`",
-    "The Gradio SDK installs the Python given by `python_version`, written `3.x` or `3.x.x`.",
+    "The reference accepts \"any valid Python 3.x or 3.x.x version\"; the Gradio SDK installs that Python, and another value names no Python it can install, so the build fails.",
     "Write a Python 3 version such as `python_version: \"3.12\"`."
 );
 rule!(
@@ -173,7 +185,7 @@ rule!(
     "config/invalid-sdk-version",
     Error,
     "`sdk_version` is not a version number",
-    "The Gradio SDK pip-installs `gradio==<sdk_version>`, so the value must be a release number such as 6.31.0.",
+    "The Gradio SDK installs `gradio==<sdk_version>`, so a value that is not a release number such as 6.31.0 cannot be installed and the build fails.",
     "Write the Gradio version you tested with, quoted, e.g. `sdk_version: \"6.31.0\"`."
 );
 rule!(
@@ -181,7 +193,7 @@ rule!(
     "config/sdk-version-latest",
     Warning,
     "`sdk_version: latest`",
-    "`latest` is not a Gradio release; the Space is not pinned and may break when Gradio changes.",
+    "`latest` is not a Gradio release. The reference only says \"all versions of Gradio are supported\"; whether the Hub resolves `latest` or fails the install is unverified, and either way the Space is not pinned and may break when Gradio changes.",
     "Pin the Gradio version you tested with, e.g. `sdk_version: \"6.31.0\"`."
 );
 rule!(
@@ -189,15 +201,15 @@ rule!(
     "config/missing-sdk-version",
     Warning,
     "Gradio Space without `sdk_version`",
-    "Without `sdk_version` the Gradio version is whatever the Hub picks, so the Space can change behaviour or break on a rebuild.",
+    "Without `sdk_version` the Gradio version is whatever the Hub picks (the reference says it is pre-filled at creation), so the Space can change behaviour or break on a rebuild.",
     "Add `sdk_version: \"<the Gradio version you tested with>\"`, e.g. `sdk_version: \"6.31.0\"`."
 );
 rule!(
     IGNORED_FOR_SDK,
     "config/ignored-for-sdk",
-    Warning,
+    Info,
     "Field has no effect with this SDK",
-    "Some fields only apply to some SDKs (app_port to Docker, app_file to Gradio and static, ...); elsewhere the Hub ignores them, which usually means the author expected something that will not happen.",
+    "Some fields only apply to some SDKs (the reference: `app_port` is \"used only if sdk is docker\", `app_file` names the Gradio or static file, `sdk_version` the Gradio version, `app_build_command` is for static Spaces, `base_path` for non-static ones). Elsewhere the Hub ignores them: nothing breaks, the line is just dead.",
     "Remove the field, or change `sdk` if the field was right."
 );
 rule!(
@@ -205,7 +217,7 @@ rule!(
     "config/invalid-app-file",
     Error,
     "`app_file` is not a relative path inside the repo",
-    "`app_file` is resolved from the repository root; absolute paths, `..` and backslashes point outside it or nowhere.",
+    "The reference resolves `app_file` relative to the repository root; absolute paths, `..`, URLs and backslashes point outside it or nowhere, so the Gradio SDK has nothing to run and the static SDK nothing to serve.",
     "Write a path relative to the repository root with `/` separators, e.g. `app_file: src/app.py`."
 );
 rule!(
@@ -213,7 +225,7 @@ rule!(
     "config/app-file-extension",
     Warning,
     "`app_file` has the wrong kind of file for the SDK",
-    "The Gradio SDK runs a Python file and the static SDK serves an HTML page; another extension usually means the wrong file is named.",
+    "The Gradio SDK runs `app_file` with Python and the static SDK serves it as the page; another extension usually means the wrong file is named, and the app then fails at start or shows the wrong page.",
     "Point `app_file` at the `.py` file (Gradio) or the `.html` file (static)."
 );
 rule!(
@@ -221,7 +233,7 @@ rule!(
     "config/invalid-app-port",
     Error,
     "`app_port` is not a port between 1 and 65535",
-    "The Hub forwards traffic to `app_port`; it must be a TCP port number.",
+    "The reference makes `app_port` the port the Hub routes traffic to; a number outside 1-65535 is not a TCP port, so nothing can answer there.",
     "Set `app_port` to the port your app listens on, e.g. `app_port: 7860`."
 );
 rule!(
@@ -229,7 +241,7 @@ rule!(
     "config/privileged-port",
     Warning,
     "`app_port` below 1024",
-    "Docker Spaces run as UID 1000, which cannot listen on ports below 1024, so the app usually fails to bind.",
+    "Docker Spaces run as UID 1000, and a non-root process usually cannot listen below 1024 (unless the runtime lowers net.ipv4.ip_unprivileged_port_start, which is unverified for the Hub), so the app likely fails to bind.",
     "Listen on a port of 1024 or above (7860 is the default) and set `app_port` to it."
 );
 rule!(
@@ -237,7 +249,7 @@ rule!(
     "config/invalid-base-path",
     Error,
     "`base_path` does not start with `/`",
-    "`base_path` is the URL path the Space page opens first; it must be absolute within the Space.",
+    "The reference says `base_path` \"needs to start with /\": it is the URL path the Space page opens first, absolute within the Space.",
     "Start it with `/`, e.g. `base_path: /docs`."
 );
 rule!(
@@ -245,15 +257,15 @@ rule!(
     "config/invalid-header",
     Error,
     "`header` is not `mini` or `default`",
-    "The Space page has two header styles: `default` and `mini` (full-screen app with a floating header).",
+    "The reference says `header` \"can be either mini or default\"; the Hub validates the front matter against these documented values (as it does, observably, for colorFrom/colorTo).",
     "Set `header: mini` or `header: default`."
 );
 rule!(
     INVALID_COLOR,
     "config/invalid-color",
-    Warning,
+    Error,
     "`colorFrom`/`colorTo` is not one of the 8 documented colors",
-    "The thumbnail gradient is documented for red, yellow, green, blue, indigo, purple, pink and gray. The Hub is known to tolerate some others (e.g. orange), but that is undocumented.",
+    "The reference lists exactly red, yellow, green, blue, indigo, purple, pink and gray for the thumbnail gradient. Another value (orange, teal, darkgreen, ...) makes the Hub report a configuration error on the Space page; authors of real Spaces fix it in the next commit.",
     "Use one of red, yellow, green, blue, indigo, purple, pink, gray."
 );
 rule!(
@@ -261,15 +273,15 @@ rule!(
     "config/invalid-emoji",
     Error,
     "`emoji` contains something other than emoji",
-    "The Hub accepts only emoji characters in `emoji`; text, URLs and mojibake (emoji whose UTF-8 bytes were re-read as Windows-1252, like `ðŸ“ˆ`) are rejected.",
+    "The reference allows emoji characters only in `emoji`; text, URLs and mojibake (emoji whose UTF-8 bytes were re-read as Windows-1252, like `ðŸ“ˆ`) are outside what the Hub validates.",
     "Write one or more emoji characters, e.g. `emoji: 🚀`."
 );
 rule!(
     EMOJI_MISSING_ZWJ,
     "config/emoji-missing-zwj",
-    Warning,
+    Info,
     "Two emoji that look like a ZWJ sequence without its joiner",
-    "Sequences such as 👨‍🍳 are two emoji glued by an invisible ZERO WIDTH JOINER (U+200D). Without it they render as two separate pictures (👨🍳).",
+    "Sequences such as 👨‍🍳 are two emoji glued by an invisible ZERO WIDTH JOINER (U+200D). Without it they are still valid emoji, but render as two separate pictures (👨🍳).",
     "Insert U+200D between the two emoji, or paste the intended emoji again from an emoji picker."
 );
 rule!(
@@ -277,7 +289,7 @@ rule!(
     "config/short-description-too-long",
     Error,
     "`short_description` longer than 60 characters",
-    "The Hub rejects a `short_description` over 60 characters (undocumented limit, enforced on push).",
+    "The reference gives no length for `short_description`. The 60-character limit is ours, from observation: the Hub refuses longer values (recalled push message: \"short_description\" length must be less than or equal to 60 characters). It is not in the Hub's documents, so treat the exact limit as unverified.",
     "Shorten `short_description` to 60 characters or fewer."
 );
 rule!(
@@ -285,7 +297,7 @@ rule!(
     "config/invalid-startup-timeout",
     Error,
     "`startup_duration_timeout` is not a duration",
-    "`startup_duration_timeout` is a whole number followed by a unit: `s`, `m` or `h` (e.g. 30m, 1h).",
+    "The reference takes \"any valid duration (like 1h, 30m)\": a whole number followed by a unit, `s`, `m` or `h`.",
     "Write e.g. `startup_duration_timeout: 1h`."
 );
 rule!(
@@ -293,7 +305,7 @@ rule!(
     "config/invalid-custom-headers",
     Error,
     "Unsupported or non-lowercase `custom_headers`",
-    "Only cross-origin-embedder-policy, cross-origin-opener-policy and cross-origin-resource-policy can be set, with lowercase names and values.",
+    "The reference allows only cross-origin-embedder-policy, cross-origin-opener-policy and cross-origin-resource-policy, and says all headers and values must be lowercase.",
     "Keep only the three supported headers and write names and values in lowercase, e.g. `cross-origin-embedder-policy: require-corp`."
 );
 rule!(
@@ -301,7 +313,7 @@ rule!(
     "config/invalid-preload-item",
     Error,
     "Malformed `preload_from_hub` item",
-    "Each item is `repo_id`, `repo_id file1,file2` or `repo_id file1,file2 <40-hex commit sha>`, separated by single spaces.",
+    "The reference's format is `repo_id`, `repo_id file1,file2` or `repo_id file1,file2 <commit sha>`, separated by single spaces; the files are downloaded at build time, and an item in another shape names nothing to download.",
     "Rewrite the item as `owner/repo file1,file2 <commit sha>` (files and sha optional)."
 );
 rule!(
@@ -309,7 +321,7 @@ rule!(
     "config/invalid-hardware",
     Error,
     "`suggested_hardware` is not a current hardware flavor",
-    "`suggested_hardware` must name a flavor the Hub offers; removed flavors (H100, TPU v5e) and ZeroGPU are not valid here.",
+    "The reference says the value \"must be a valid hardware flavor\" and lists them; removed flavors (H100 in December 2025, TPU v5e on 2026-03-20) and ZeroGPU are not in the list.",
     "Use one of cpu-basic, cpu-upgrade, t4-small, t4-medium, l4x1, l4x4, l40sx1, l40sx4, l40sx8, a10g-small, a10g-large, a10g-largex2, a10g-largex4, a100-large, a100x4, a100x8."
 );
 rule!(
@@ -317,7 +329,7 @@ rule!(
     "config/storage-ignored",
     Warning,
     "`suggested_storage` is ignored",
-    "Persistent storage tiers are no longer available, so the Hub ignores `suggested_storage`; data written to disk is lost on restart.",
+    "The reference says persistent storage is no longer available and the setting is ignored; a Space that relies on it loses what it writes to disk on every restart.",
     "Remove `suggested_storage`; attach a Storage Bucket or use a dataset repo for data that must persist."
 );
 rule!(
@@ -325,7 +337,7 @@ rule!(
     "config/oauth-without-hf-oauth",
     Warning,
     "OAuth setting without `hf_oauth: true`",
-    "`hf_oauth_scopes`, `hf_oauth_expiration_minutes` and `hf_oauth_authorized_org` only take effect when `hf_oauth: true` creates the OAuth app.",
+    "`hf_oauth_scopes`, `hf_oauth_expiration_minutes` and `hf_oauth_authorized_org` configure the OAuth app that `hf_oauth: true` creates; without it there is no app and sign-in fails at run time.",
     "Add `hf_oauth: true`, or remove the OAuth settings."
 );
 rule!(
@@ -333,7 +345,7 @@ rule!(
     "config/invalid-oauth-scope",
     Error,
     "Unknown OAuth scope",
-    "The Hub grants only documented scopes; an unknown one fails the OAuth app setup.",
+    "The OAuth docs list the scopes a Space may request; the Hub cannot grant another one, so the OAuth app cannot be set up as written.",
     "Use scopes from: email, read-billing, read-memberships, read-repos, gated-repos, contribute-repos, write-repos, manage-repos, read-collections, write-collections, inference-api, read-endpoints, write-endpoints, jobs, webhooks, write-discussions."
 );
 rule!(
@@ -341,27 +353,27 @@ rule!(
     "config/invalid-oauth-expiration",
     Error,
     "`hf_oauth_expiration_minutes` outside 1..=43200",
-    "OAuth tokens live at most 30 days (43200 minutes).",
+    "The reference's maximum is 43200 minutes (30 days); a longer or non-positive lifetime is outside what the Hub grants.",
     "Set `hf_oauth_expiration_minutes` between 1 and 43200 (default 480)."
 );
 rule!(
     LEGACY_OAUTH_REDIRECT,
     "config/legacy-oauth-redirect-path",
-    Warning,
+    Info,
     "`hf_oauth_redirect_path` is no longer used",
-    "Since December 2023 any redirect URL on the Space is allowed and the key was removed from the reference.",
+    "The key was removed from the reference in December 2023, when any redirect URL on the Space became allowed; the Hub ignores it and sign-in works without it.",
     "Remove `hf_oauth_redirect_path`."
 );
 rule!(
     INVALID_THUMBNAIL,
     "config/invalid-thumbnail",
-    Error,
+    Warning,
     "`thumbnail` is not an http(s) URL",
-    "`thumbnail` is the URL of the social-sharing image; a relative path or other scheme cannot be fetched by social sites.",
+    "The reference describes `thumbnail` as the URL of the social-sharing image; a relative path or another scheme cannot be fetched by social sites, so shared links show no image. The Space itself is unaffected.",
     "Use a full URL, e.g. `thumbnail: https://huggingface.co/spaces/OWNER/NAME/resolve/main/thumbnail.png`."
 );
 
-pub(crate) static RULES: [&Rule; 34] = [
+pub(crate) static RULES: [&Rule; 35] = [
     &MISSING_SDK,
     &INVALID_SDK,
     &SDK_DEPRECATED,
@@ -370,6 +382,7 @@ pub(crate) static RULES: [&Rule; 34] = [
     &INVALID_TYPE,
     &EMPTY_VALUE,
     &VERSION_MISREAD,
+    &SDK_VERSION_MISREAD,
     &UNQUOTED_VERSION,
     &INVALID_PYTHON_VERSION,
     &INVALID_SDK_VERSION,
@@ -575,8 +588,14 @@ impl Ctx<'_> {
 pub(crate) fn check(path: &str, fm: &FrontMatter) -> Vec<Finding> {
     let mut cx = Ctx { path, fm, sdk: fm.sdk().and_then(Sdk::parse), out: Vec::new() };
     let entries = fm.entries();
+    // First and last index of every key, in one pass: a scan per key is quadratic in the key count.
+    let mut span: std::collections::HashMap<&str, (usize, usize)> = std::collections::HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        span.entry(e.key.as_str()).and_modify(|s| s.1 = i).or_insert((i, i));
+    }
     for (i, entry) in entries.iter().enumerate() {
-        if let Some(first) = entries[..i].iter().find(|e| e.key == entry.key) {
+        let (first, last) = span[entry.key.as_str()];
+        if let Some(first) = (first < i).then(|| &entries[first]) {
             cx.emit(
                 &DUPLICATE_KEY,
                 entry.key_line,
@@ -589,7 +608,7 @@ pub(crate) fn check(path: &str, fm: &FrontMatter) -> Vec<Finding> {
             );
         }
         // Loaders keep the last occurrence; check only that one.
-        if entries[i + 1..].iter().any(|e| e.key == entry.key) {
+        if last > i {
             continue;
         }
         match FIELDS.iter().find(|f| f.name == entry.key) {
@@ -787,7 +806,22 @@ fn typed<'a>(cx: &mut Ctx<'_>, field: &Field, entry: &'a Entry) -> Option<Value<
     }
 }
 
-/// Versions written as YAML numbers: an error when the number reads differently, else a nudge.
+/// Whether two dotted versions name the same release, padding with zeros as PEP 440 does
+/// (`5.0` and `5` are the same, `3.10` and `3.1` are not); anything non-numeric compares as text.
+fn same_release(a: &str, b: &str) -> bool {
+    let parts = |v: &str| v.split('.').map(str::parse::<u64>).collect::<Result<Vec<_>, _>>();
+    match (parts(a), parts(b)) {
+        (Ok(mut x), Ok(mut y)) => {
+            let n = x.len().max(y.len());
+            x.resize(n, 0);
+            y.resize(n, 0);
+            x == y
+        }
+        _ => a == b,
+    }
+}
+
+/// Versions written as YAML numbers: a finding when the number reads as another release, else a nudge.
 fn unquoted_version<'a>(cx: &mut Ctx<'_>, field: &Field, line: u32, s: &'a Scalar, r: Resolved<'_>) -> Option<Value<'a>> {
     let reads_as = match r {
         Resolved::Int(i) => i.to_string(),
@@ -797,12 +831,17 @@ fn unquoted_version<'a>(cx: &mut Ctx<'_>, field: &Field, line: u32, s: &'a Scala
     };
     let k = field.name;
     let text = &s.text;
-    if reads_as != *text {
+    if !same_release(&reads_as, text) {
+        let (rule, effect) = if k == "python_version" {
+            (&VERSION_MISREAD, format!("the Hub would ask for Python {reads_as}, which it does not offer, and the build fails"))
+        } else {
+            (&SDK_VERSION_MISREAD, format!("the Space would install {reads_as} instead"))
+        };
         cx.emit(
-            &VERSION_MISREAD,
+            rule,
             line,
             k,
-            format!("`{k}: {text}` (line {line}) is unquoted, so YAML reads it as the number {reads_as}, not the version \"{text}\"; the Space would get {reads_as}."),
+            format!("`{k}: {text}` (line {line}) is unquoted, so YAML reads it as the number {reads_as}, not the version \"{text}\"; {effect}."),
             Some(format!("Quote it: `{k}: \"{text}\"`.")),
         );
         return None;
@@ -811,7 +850,7 @@ fn unquoted_version<'a>(cx: &mut Ctx<'_>, field: &Field, line: u32, s: &'a Scala
         &UNQUOTED_VERSION,
         line,
         k,
-        format!("`{k}: {text}` (line {line}) is unquoted, so YAML reads it as a number; it reads back as {reads_as} today, but versions like 3.10 would not."),
+        format!("`{k}: {text}` (line {line}) is unquoted, so YAML reads it as a number; it reads back as the same version ({reads_as}) today, but versions like 3.10 would not."),
         Some(format!("Quote it: `{k}: \"{text}\"`.")),
     );
     Some(Value::Str(text))
@@ -916,7 +955,7 @@ fn check_sdk(cx: &mut Ctx<'_>, e: &Entry, v: &Value<'_>) {
             &SDK_DEPRECATED,
             line,
             "sdk",
-            format!("`sdk: streamlit` (line {line}) is no longer a Hub SDK: Streamlit was removed in 2025, and Streamlit apps now run as Docker Spaces."),
+            format!("`sdk: streamlit` (line {line}) is deprecated: the Hub removed Streamlit from its SDKs in 2025 and creates new Streamlit apps as Docker Spaces; the API still accepts it for now, so migrate to `sdk: docker` with `app_port: 8501`."),
             None,
         );
         return;
@@ -1138,7 +1177,7 @@ fn check_color(cx: &mut Ctx<'_>, e: &Entry, v: &Value<'_>) {
         &INVALID_COLOR,
         line,
         key,
-        format!("`{key}: {c_shown}` (line {line}) is not one of the 8 documented thumbnail colors; the Hub may tolerate it, but that is undocumented."),
+        format!("`{key}: {c_shown}` (line {line}) is not one of the 8 documented thumbnail colors, so the Hub reports a configuration error for the Space."),
         Some(fix),
     );
 }
@@ -1219,7 +1258,7 @@ fn check_short_description(cx: &mut Ctx<'_>, e: &Entry, v: &Value<'_>) {
         &SHORT_DESCRIPTION_TOO_LONG,
         line,
         "short_description",
-        format!("`short_description` (line {line}) is {len} characters long; the Hub rejects more than {SHORT_DESCRIPTION_MAX}."),
+        format!("`short_description` (line {line}) is {len} characters long; the Hub refuses more than {SHORT_DESCRIPTION_MAX} (an undocumented limit we observed)."),
         Some(format!("Shorten it to {SHORT_DESCRIPTION_MAX} characters or fewer, e.g. `short_description: \"{cut}\"`.")),
     );
 }

@@ -152,57 +152,89 @@ pub(crate) static MISSING_FRONT_MATTER: Rule = Rule {
     id: "readme/missing-front-matter",
     severity: Severity::Error,
     summary: "README.md has no front matter",
-    explanation: "The Hub reads a Space's configuration (sdk, title, app_port, ...) from a YAML block between two `---` lines at the very top of README.md. Without it the Space has no SDK and cannot start.",
+    explanation: "The Hub reads a Space's configuration (sdk, title, app_port, ...) from a YAML block between two `---` lines at the very top of README.md; it finds none here, so the Space has no SDK and shows a configuration error instead of building.",
     fix: "Start README.md with a front-matter block, e.g.\n---\ntitle: My Space\nemoji: 🚀\nsdk: gradio\nsdk_version: \"6.31.0\"\n---",
 };
 pub(crate) static MISSING_OPENING: Rule = Rule {
     id: "readme/missing-opening-delimiter",
     severity: Severity::Error,
     summary: "Front-matter keys without the opening `---` line",
-    explanation: "README.md starts with `key: value` lines but not with `---`, so the Hub does not recognise them as configuration and the Space has no SDK.",
+    explanation: "README.md starts with `key: value` lines but not with `---`. The Hub's front-matter pattern is anchored on an opening `---` line, so it reads no configuration and the Space has no SDK.",
     fix: "Add a `---` line before line 1 (and a closing `---` after the last key if there is none).",
 };
 pub(crate) static UNCLOSED: Rule = Rule {
     id: "readme/unclosed-front-matter",
     severity: Severity::Error,
     summary: "Front matter is never closed",
-    explanation: "The front matter opens with `---` but no later line is `---`, so the Hub cannot tell where the configuration ends.",
+    explanation: "The front matter opens with `---` but no later line is `---` (at the start of the line; trailing spaces are fine), so the Hub's pattern does not match and no configuration is read.",
     fix: "Add a `---` line after the last front-matter key.",
 };
 pub(crate) static YAML_SYNTAX: Rule = Rule {
     id: "readme/yaml-syntax",
     severity: Severity::Error,
     summary: "Front matter is not valid YAML",
-    explanation: "The Hub parses the front matter as YAML; a syntax error means none of the configuration is read.",
+    explanation: "The Hub parses the front matter as YAML (huggingface_hub uses yaml.safe_load on it); a syntax error means none of the configuration is read.",
     fix: "Fix the YAML at the reported line; quote values that contain `: ` or start with a special character, and indent with spaces, not tabs.",
 };
 pub(crate) static NOT_A_MAPPING: Rule = Rule {
     id: "readme/not-a-mapping",
     severity: Severity::Error,
     summary: "Front matter is not a set of `key: value` lines",
-    explanation: "The configuration must be a YAML mapping (`sdk: gradio`, ...); a list or a bare value carries no settings.",
+    explanation: "The configuration must be a YAML mapping (`sdk: gradio`, ...); huggingface_hub refuses anything else (\"repo card metadata block should be a dict\"), and a list or a bare value carries no settings.",
     fix: "Write one `key: value` per line between the `---` lines.",
 };
 pub(crate) static BOM: Rule = Rule {
     id: "readme/bom",
     severity: Severity::Warning,
     summary: "README.md starts with a byte-order mark",
-    explanation: "A UTF-8 byte-order mark (U+FEFF) before the opening `---` is invisible in editors, but tools that look for `---` at the very first byte (such as huggingface_hub's metadata parser) then find no front matter.",
+    explanation: "A UTF-8 byte-order mark (U+FEFF) before the opening `---` is invisible in editors. The Hub finds the front matter with `^\\s*---` (huggingface_hub's REGEX_YAML_BLOCK, said to be the Hub server's regex). The server is JavaScript, whose `\\s` matches U+FEFF, so the Space most likely still gets its configuration (unverified); Python's `\\s` does not, so huggingface_hub's metadata_load and RepoCard.load see no front matter, and metadata_save/metadata_update write a second block above it.",
     fix: "Save README.md as UTF-8 without BOM.",
 };
 pub(crate) static NOT_FIRST: Rule = Rule {
     id: "readme/front-matter-not-first",
-    severity: Severity::Warning,
-    summary: "Blank lines before the front matter",
-    explanation: "The reference requires the front matter at the very top of README.md. Some parsers skip leading blank lines, others do not.",
-    fix: "Delete the blank lines so `---` is line 1.",
+    severity: Severity::Info,
+    summary: "Whitespace before the opening `---`",
+    explanation: "The reference puts the front matter at the very top of README.md. The Hub's pattern (`^\\s*---`, huggingface_hub's REGEX_YAML_BLOCK) skips leading blank lines and spaces, so the configuration is still read; other Markdown tools may not see it.",
+    fix: "Delete the blank lines and spaces so `---` starts line 1.",
+};
+pub(crate) static DELIMITER_TRAILING_SPACE: Rule = Rule {
+    id: "readme/opening-delimiter-trailing-space",
+    severity: Severity::Error,
+    summary: "Spaces or tabs after the opening `---`",
+    explanation: "The Hub's front-matter pattern needs the line break right after the opening `---` (`^\\s*---(\\r\\n|\\r|\\n)`, huggingface_hub's REGEX_YAML_BLOCK, said to be the Hub server's regex; trailing spaces are only allowed on the closing `---`). With `--- ` the pattern does not match and the Hub reads no configuration.",
+    fix: "Delete the spaces after `---` on the opening line.",
+};
+pub(crate) static FENCED: Rule = Rule {
+    id: "readme/fenced-front-matter",
+    severity: Severity::Error,
+    summary: "Configuration inside a fenced code block",
+    explanation: "The configuration is written inside a Markdown code fence (```yaml ... ```). The Hub only reads a `---` block at the top of README.md (its pattern is anchored at the start: `^\\s*---`, huggingface_hub's REGEX_YAML_BLOCK), so a fenced block is just text and the Space has no configuration.",
+    fix: "Delete the fence lines and start README.md with the `---` block itself.",
+};
+pub(crate) static MERGE_CONFLICT: Rule = Rule {
+    id: "readme/merge-conflict",
+    severity: Severity::Error,
+    summary: "Unresolved git merge conflict in the front matter",
+    explanation: "Git conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`) in or before the front matter are not YAML and not `---`, so the YAML parse fails or the Hub's pattern finds no opening `---`; either way the Hub reads no configuration.",
+    fix: "Resolve the conflict: keep the side you want, delete the marker lines, and commit (`git diff --check` lists leftover markers).",
 };
 
-pub(crate) static RULES: [&Rule; 7] =
-    [&MISSING_FRONT_MATTER, &MISSING_OPENING, &UNCLOSED, &YAML_SYNTAX, &NOT_A_MAPPING, &BOM, &NOT_FIRST];
+pub(crate) static RULES: [&Rule; 10] = [
+    &MISSING_FRONT_MATTER,
+    &MISSING_OPENING,
+    &UNCLOSED,
+    &YAML_SYNTAX,
+    &NOT_A_MAPPING,
+    &BOM,
+    &NOT_FIRST,
+    &DELIMITER_TRAILING_SPACE,
+    &FENCED,
+    &MERGE_CONFLICT,
+];
 
+/// A closing `---`: the Hub's pattern allows spaces and tabs after it, nothing before it.
 fn is_delimiter(line: &str) -> bool {
-    line.trim_end() == "---"
+    line.trim_end_matches([' ', '\t']) == "---"
 }
 
 /// `key:` at column 1, the shape of a front-matter line.
@@ -269,7 +301,69 @@ fn syntax_hint(info: &str) -> &'static str {
     }
 }
 
-/// Find and parse the front matter; container problems come back as `readme/*` findings.
+/// A fenced code block (``` or ~~~) that holds configuration keys: (opening line, closing
+/// line), 1-based. Only blocks naming `sdk`, or opening the README, count, so a body that shows a
+/// config example next to real front matter is not mistaken for it.
+fn fenced_config(lines: &[&str], first: usize) -> Option<(u32, Option<u32>)> {
+    let mut i = first;
+    while i < lines.len() {
+        let t = lines[i].trim_start();
+        let fence = if t.starts_with("```") {
+            "```"
+        } else if t.starts_with("~~~") {
+            "~~~"
+        } else {
+            i += 1;
+            continue;
+        };
+        let close = lines[i + 1..].iter().position(|l| l.trim_start().starts_with(fence)).map(|c| i + 1 + c);
+        let body = &lines[i + 1..close.unwrap_or(lines.len())];
+        let keys: Vec<&str> = body
+            .iter()
+            .filter(|l| is_key_line(l))
+            .map(|l| l.split(':').next().unwrap_or("").trim_end())
+            .filter(|k| crate::config::is_known_key(k))
+            .collect();
+        if keys.contains(&"sdk") || (i == first && !keys.is_empty()) {
+            return Some((i as u32 + 1, close.map(|c| c as u32 + 1)));
+        }
+        i = close.map_or(lines.len(), |c| c + 1);
+    }
+    None
+}
+
+/// Conflict markers among `lines[from..to]` (file lines `from + 1`...), for a README whose front
+/// matter they broke.
+fn conflict_finding(path: &str, lines: &[&str], from: usize, to: usize, why: &str) -> Option<Finding> {
+    let marked: Vec<(u32, &str)> = lines[from..to]
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| crate::conflict::marker(l.as_bytes()).is_some())
+        .map(|(i, l)| ((from + i) as u32 + 1, *l))
+        .collect();
+    let (first_line, first) = *marked.first()?;
+    let numbers: Vec<String> = marked.iter().take(8).map(|(n, _)| n.to_string()).collect();
+    let more = if marked.len() > 8 { ", …" } else { "" };
+    Some(
+        MERGE_CONFLICT
+            .at(
+                Some(path),
+                Some(first_line),
+                format!(
+                    "{path} line {first_line} is a git merge-conflict marker (`{}`){why}, so the Hub reads no configuration.",
+                    crate::config::clip(first.trim_end())
+                ),
+            )
+            .with_fix(format!(
+                "Resolve the conflict: keep the side you want, delete the marker lines ({}{more}), and commit.",
+                numbers.join(", ")
+            )),
+    )
+}
+
+/// Find and parse the front matter; container problems come back as `readme/*` findings. The
+/// container follows the Hub's pattern, huggingface_hub's REGEX_YAML_BLOCK:
+/// `^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))`.
 pub(crate) fn parse_container(path: &str, text: &str) -> (Option<FrontMatter>, Vec<Finding>) {
     let p = Some(path);
     let mut findings = Vec::new();
@@ -278,7 +372,7 @@ pub(crate) fn parse_container(path: &str, text: &str) -> (Option<FrontMatter>, V
             findings.push(BOM.at(
                 p,
                 Some(1),
-                format!("{path} starts with a UTF-8 byte-order mark (U+FEFF) before the front matter; some Hub tooling then does not see the `---` on line 1."),
+                format!("{path} starts with a UTF-8 byte-order mark (U+FEFF) before the front matter; huggingface_hub's metadata parser then finds no front matter, and the Hub most likely skips it (unverified)."),
             ));
             rest
         }
@@ -293,8 +387,18 @@ pub(crate) fn parse_container(path: &str, text: &str) -> (Option<FrontMatter>, V
         ));
         return (None, findings);
     };
+    let line1 = first as u32 + 1;
 
-    if !is_delimiter(lines[first]) {
+    if crate::conflict::marker(lines[first].as_bytes()).is_some() {
+        let end = lines.iter().rposition(|l| crate::conflict::marker(l.as_bytes()).is_some()).map_or(first + 1, |e| e + 1);
+        let why = " where the opening `---` should be";
+        findings.extend(conflict_finding(path, &lines, first, end, why));
+        return (None, findings);
+    }
+
+    // `^\s*---`: leading blank lines and spaces are skipped by the Hub's pattern.
+    let opening = lines[first].trim_start();
+    if opening.trim_end() != "---" {
         let block = is_key_line(lines[first]).then(|| yaml_block_end(&lines, first));
         // Prose such as "Note: ..." also looks like a key; require a real config key.
         let block = block.filter(|(last, _)| {
@@ -303,7 +407,6 @@ pub(crate) fn parse_container(path: &str, text: &str) -> (Option<FrontMatter>, V
                 .any(|l| is_key_line(l) && crate::config::is_known_key(l.split(':').next().unwrap_or("").trim_end()))
         });
         if let Some((last, closing)) = block {
-            let line1 = first as u32 + 1;
             let (message, fix) = if let Some(closing) = closing {
                 (
                     format!(
@@ -320,10 +423,31 @@ pub(crate) fn parse_container(path: &str, text: &str) -> (Option<FrontMatter>, V
                 )
             };
             findings.push(MISSING_OPENING.at(p, Some(line1), message).with_fix(fix));
+        } else if let Some((open, close)) = fenced_config(&lines, first) {
+            let fence = lines[open as usize - 1].trim();
+            let (lines_shown, fix) = match close {
+                Some(c) => (format!("lines {open}-{c}"), format!("Delete the fence lines {open} and {c}")),
+                None => (format!("line {open} onwards"), format!("Delete the fence line {open}")),
+            };
+            let at_top = if open == line1 { "" } else { ", after other text," };
+            findings.push(
+                FENCED
+                    .at(
+                        p,
+                        Some(open),
+                        format!(
+                            "{path} holds its configuration in a fenced code block (`{}`, {lines_shown}){at_top} instead of a `---` block at the top, so the Hub treats it as text and the Space has no configuration.",
+                            crate::config::clip(fence)
+                        ),
+                    )
+                    .with_fix(format!(
+                        "{fix}, move the block to the top of {path}, and make sure it starts and ends with a `---` line."
+                    )),
+            );
         } else {
             findings.push(MISSING_FRONT_MATTER.at(
                 p,
-                Some(first as u32 + 1),
+                Some(line1),
                 format!(
                     "{path} does not start with a `---` front-matter block, so the Space has no configuration (no sdk, no title)."
                 ),
@@ -332,13 +456,27 @@ pub(crate) fn parse_container(path: &str, text: &str) -> (Option<FrontMatter>, V
         return (None, findings);
     }
 
-    let start_line = first as u32 + 1;
-    if first > 0 {
+    let start_line = line1;
+    if opening != "---" {
+        findings.push(
+            DELIMITER_TRAILING_SPACE
+                .at(
+                    p,
+                    Some(start_line),
+                    format!(
+                        "The opening `---` on line {start_line} is followed by spaces or tabs; the Hub's front-matter pattern needs the line to end right after `---`, so it reads no configuration."
+                    ),
+                )
+                .with_fix(format!("Delete the spaces after `---` on line {start_line}.")),
+        );
+    }
+    if first > 0 || lines[first].len() != opening.len() {
+        let before = if first > 0 { format!("after {first} blank line(s)") } else { "after leading spaces".to_owned() };
         findings.push(NOT_FIRST.at(
             p,
             Some(start_line),
             format!(
-                "The front matter starts on line {start_line}, after {first} blank line(s); the Hub expects `---` on line 1."
+                "The front matter starts on line {start_line}, {before}; the Hub skips that whitespace, but `---` belongs at the start of line 1."
             ),
         ));
     }
@@ -362,6 +500,12 @@ pub(crate) fn parse_container(path: &str, text: &str) -> (Option<FrontMatter>, V
     let root = match yaml::parse(&yaml_text) {
         Ok(root) => root,
         Err(e) => {
+            // Markers are why the YAML broke; say so rather than quote the parser.
+            let why = " inside the front matter, which YAML cannot parse";
+            if let Some(f) = conflict_finding(path, &lines, first + 1, first + 1 + close, why) {
+                findings.push(f);
+                return (None, findings);
+            }
             let line = (start_line + e.line).clamp(start_line + 1, end_line);
             let source = crate::config::clip(lines.get(line as usize - 1).copied().unwrap_or("").trim());
             findings.push(

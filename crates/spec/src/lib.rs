@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod config;
+mod conflict;
 mod emoji;
 mod finding;
 mod frontmatter;
@@ -52,8 +53,14 @@ pub fn check_readme(path: &str, text: &str) -> ReadmeCheck {
 pub fn check_project(project: &project::Project) -> ReadmeCheck {
     let mut check = match project.text("README.md") {
         Some(Ok(text)) => check_readme("README.md", text),
-        // Missing, binary, over the cap or not UTF-8: the common rules say which.
-        _ => ReadmeCheck { front_matter: None, findings: Vec::new() },
+        // Latin-1 and the like: the `---` lines are ASCII, so the config is still there to check
+        // (common/readme-encoding says why the characters are off).
+        Some(Err(_)) => match project.file("README.md") {
+            Some(f) if !common::is_utf16(&f.contents) => check_readme("README.md", &String::from_utf8_lossy(&f.contents)),
+            _ => ReadmeCheck { front_matter: None, findings: Vec::new() },
+        },
+        // Missing, binary or over the cap: the common rules say which.
+        None => ReadmeCheck { front_matter: None, findings: Vec::new() },
     };
     check.findings.extend(common::check(project, check.front_matter.as_ref()));
     check

@@ -10,6 +10,11 @@ use std::path::{Path, PathBuf};
 /// Bytes git inspects to decide whether a file is binary; we use the same heuristic.
 const SNIFF_LEN: usize = 8000;
 
+/// The most text [`load`] keeps in memory for a whole project. Past it, the text files furthest from the
+/// root are passed unread (`truncated`) and counted in [`Project::unread`], so memory stays bounded
+/// however many files a repository holds.
+pub const TOTAL_TEXT_BUDGET: u64 = 256 << 20;
+
 /// One file as the checks see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectFile {
@@ -19,7 +24,7 @@ pub struct ProjectFile {
     pub size: u64,
     /// Full contents for text files up to the cap; empty if binary or over the cap.
     pub contents: Vec<u8>,
-    /// Over the cap, so `contents` was not read.
+    /// Over the per-file cap, or past the project's [`TOTAL_TEXT_BUDGET`], so `contents` was not read.
     pub truncated: bool,
     /// Contains a NUL byte in its first 8000 bytes (and is not UTF-16).
     pub binary: bool,
@@ -52,6 +57,9 @@ pub struct Project {
     pub ignored: Vec<String>,
     /// Symbolic links, which are neither followed nor uploaded.
     pub symlinks: Vec<String>,
+    /// Text files under the per-file cap left unread because the project's text passed
+    /// [`TOTAL_TEXT_BUDGET`]; they are in `files`, marked `truncated`.
+    pub unread: usize,
 }
 
 /// Why a project could not be loaded.
@@ -78,7 +86,7 @@ impl Project {
     /// An in-memory project, e.g. for plugin tests; files are sorted.
     pub fn from_files(root: impl Into<PathBuf>, mut files: Vec<ProjectFile>) -> Project {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        Project { root: root.into(), files, nested_git_dirs: Vec::new(), ignored: Vec::new(), symlinks: Vec::new() }
+        Project { root: root.into(), files, nested_git_dirs: Vec::new(), ignored: Vec::new(), symlinks: Vec::new(), unread: 0 }
     }
 
     /// The file at a project-relative path, if it would be uploaded.
@@ -103,8 +111,14 @@ impl Project {
 }
 
 /// Walk `root` like an upload would: .gitignore (and .git/info/exclude) respected, `.git/` never
-/// included, hidden files included, symlinks not followed. Text files up to `text_cap` bytes are read.
+/// included, hidden files included, symlinks not followed. Text files up to `text_cap` bytes are read,
+/// nearest the root first, until [`TOTAL_TEXT_BUDGET`] is spent.
 pub fn load(root: &Path, text_cap: u64) -> Result<Project, LoadError> {
+    load_with_budget(root, text_cap, TOTAL_TEXT_BUDGET)
+}
+
+/// [`load`] with another total budget for the text kept in memory.
+pub fn load_with_budget(root: &Path, text_cap: u64, budget: u64) -> Result<Project, LoadError> {
     let meta = fs::metadata(root).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => LoadError::NotFound(root.to_owned()),
         _ => LoadError::Unreadable { path: root.to_owned(), source: e },
@@ -119,7 +133,16 @@ pub fn load(root: &Path, text_cap: u64) -> Result<Project, LoadError> {
     if exclude.is_file() {
         matchers.push(matcher(root, &exclude));
     }
-    walk(root, "", &mut matchers, text_cap, &mut project)?;
+    let mut found = Vec::new();
+    walk(root, "", &mut matchers, &mut found, &mut project)?;
+    // The files a Space needs most (README, Dockerfile, the app) sit near the root: they get the budget.
+    found.sort_by_cached_key(|(_, rel)| (rel.matches('/').count(), rel.clone()));
+    let mut left = budget;
+    for (abs, rel) in found {
+        let file = read_file(&abs, rel, text_cap, &mut left)?;
+        project.unread += usize::from(file.truncated && file.size <= text_cap);
+        project.files.push(file);
+    }
     project.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(project)
 }
@@ -146,14 +169,24 @@ fn unreadable(path: &Path) -> impl FnOnce(io::Error) -> LoadError + '_ {
     move |source| LoadError::Unreadable { path: path.to_owned(), source }
 }
 
-fn walk(dir: &Path, rel: &str, matchers: &mut Vec<Gitignore>, cap: u64, project: &mut Project) -> Result<(), LoadError> {
-    let gitignore = dir.join(".gitignore");
-    let pushed = gitignore.is_file();
-    if pushed {
-        matchers.push(matcher(dir, &gitignore));
-    }
+/// Collects the files to upload as (absolute, relative) paths into `found`, and what is left out into
+/// `project`; reading waits until every file is known, so the budget can go to the nearest first.
+fn walk(
+    dir: &Path,
+    rel: &str,
+    matchers: &mut Vec<Gitignore>,
+    found: &mut Vec<(PathBuf, String)>,
+    project: &mut Project,
+) -> Result<(), LoadError> {
     let mut entries = fs::read_dir(dir).map_err(unreadable(dir))?.collect::<Result<Vec<_>, _>>().map_err(unreadable(dir))?;
     entries.sort_by_key(|e| e.file_name());
+    // Found among the entries, not with a stat per directory (a symlink still counts if it leads to a file).
+    let pushed = entries.iter().any(|e| {
+        e.file_name() == ".gitignore" && e.file_type().is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
+    });
+    if pushed {
+        matchers.push(matcher(dir, &dir.join(".gitignore")));
+    }
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
         let abs = entry.path();
@@ -172,9 +205,9 @@ fn walk(dir: &Path, rel: &str, matchers: &mut Vec<Gitignore>, cap: u64, project:
         if ft.is_symlink() {
             project.symlinks.push(rel_path);
         } else if ft.is_dir() {
-            walk(&abs, &rel_path, matchers, cap, project)?;
+            walk(&abs, &rel_path, matchers, found, project)?;
         } else if ft.is_file() {
-            project.files.push(read_file(&abs, rel_path, cap)?);
+            found.push((abs, rel_path));
         }
         // Sockets, FIFOs and devices cannot be uploaded; skip them.
     }
@@ -190,20 +223,28 @@ fn looks_binary(head: &[u8]) -> bool {
     !utf16 && head[..head.len().min(SNIFF_LEN)].contains(&0)
 }
 
-fn read_file(abs: &Path, path: String, cap: u64) -> Result<ProjectFile, LoadError> {
+/// Reads one file: its contents if it is text, within `cap` and within the budget `left` (which it spends).
+fn read_file(abs: &Path, path: String, cap: u64, left: &mut u64) -> Result<ProjectFile, LoadError> {
     let mut file = fs::File::open(abs).map_err(unreadable(abs))?;
     let size = file.metadata().map_err(unreadable(abs))?.len();
-    let mut head = Vec::with_capacity(SNIFF_LEN.min(size as usize));
-    (&mut file).take(SNIFF_LEN as u64).read_to_end(&mut head).map_err(unreadable(abs))?;
-    let binary = looks_binary(&head);
-    let truncated = size > cap;
-    let contents = if binary || truncated {
-        Vec::new()
+    // Reads bounded by the size just seen: one read for most files (no probe reads past the end), and a
+    // file that grows meanwhile cannot take more memory than its size said.
+    let mut read = |buf: &mut Vec<u8>, n: u64| (&mut file).take(n).read_to_end(buf).map_err(unreadable(abs));
+    let head_len = size.min(SNIFF_LEN as u64);
+    let mut truncated = size > cap || size > *left;
+    let mut contents = Vec::with_capacity(if truncated { head_len } else { size } as usize);
+    read(&mut contents, head_len)?;
+    let binary = looks_binary(&contents);
+    if binary {
+        // Binary files are never read whole, so they spend nothing and are not "unread text".
+        truncated = size > cap;
+        contents = Vec::new();
+    } else if truncated {
+        contents = Vec::new();
     } else {
-        let mut all = head;
-        file.read_to_end(&mut all).map_err(unreadable(abs))?;
-        all
-    };
+        read(&mut contents, size - head_len)?;
+        *left -= size;
+    }
     Ok(ProjectFile { path, size, contents, truncated, binary })
 }
 

@@ -2,7 +2,9 @@
 
 /// Lowercase and drop separators so `color-from`, `colorfrom` and `colorFrom` compare equal.
 fn normalise(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '_' | '-' | ' ' | '.')).flat_map(char::to_lowercase).collect()
+    let kept = s.chars().filter(|c| !matches!(c, '_' | '-' | ' ' | '.'));
+    // Keys and values are nearly always ASCII; its lowercase is a byte map, Unicode's is a table search.
+    if s.is_ascii() { kept.map(|c| c.to_ascii_lowercase()).collect() } else { kept.flat_map(char::to_lowercase).collect() }
 }
 
 /// Optimal-string-alignment distance: Levenshtein plus adjacent transpositions (`sdk_verison`).
@@ -35,13 +37,18 @@ pub(crate) fn closest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str
     if norm.is_empty() {
         return None;
     }
-    if let Some(c) = candidates.iter().find(|c| normalise(c) == norm) {
+    let normalised: Vec<(String, &str)> = candidates.iter().map(|c| (normalise(c), *c)).collect();
+    if let Some((_, c)) = normalised.iter().find(|(n, _)| *n == norm) {
         return Some(c);
     }
-    let limit = (norm.chars().count() / 3).clamp(1, 3);
-    candidates
-        .iter()
-        .map(|c| (distance(&norm, &normalise(c)), *c))
+    let len = norm.chars().count();
+    let limit = (len / 3).clamp(1, 3);
+    // The distance is at least the difference in length: skip those early, so a huge input costs
+    // one pass, not a huge matrix per candidate.
+    normalised
+        .into_iter()
+        .filter(|(n, _)| n.chars().count().abs_diff(len) <= limit)
+        .map(|(n, c)| (distance(&norm, &n), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

@@ -155,7 +155,9 @@ fn resolve_float(t: &str) -> Option<f64> {
 /// Parse one YAML document into a tree; an empty document is `None`.
 pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
     check_block_depth(text)?;
-    let mut builder = Builder::default();
+    // An empty node at the very end (`? !tag` on the last line) is marked where the next token would be.
+    let last_line = u32::try_from(text.lines().count()).unwrap_or(u32::MAX).max(1);
+    let mut builder = Builder { last_line, ..Builder::default() };
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut builder, false).map_err(|e| {
         let mut err = SyntaxError { line: e.marker().line() as u32, col: e.marker().col() as u32 + 1, info: e.info().to_owned() };
@@ -228,6 +230,8 @@ struct Builder {
     nodes: usize,
     /// Set once a bound is hit; later events are ignored and `parse` fails.
     too_big: Option<SyntaxError>,
+    /// Lines are clamped to the text's last line.
+    last_line: u32,
 }
 
 fn size(node: &Node) -> usize {
@@ -266,7 +270,7 @@ impl Builder {
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
-        let line = mark.line() as u32;
+        let line = (mark.line() as u32).min(self.last_line);
         if self.too_big.is_some() {
             return;
         }

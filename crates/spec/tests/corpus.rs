@@ -1,5 +1,8 @@
 //! Regression corpus: 61 real Space READMEs with expected verdicts (shared/corpus/space-readmes).
-//! Each INDEX.tsv verdict is turned into concrete expectations about findings and their `field`.
+//! Each INDEX.tsv verdict is turned into concrete expectations about findings and their `field`:
+//! an `invalid` clause needs at least one finding about its field (an info is enough: the Hub
+//! ignoring `app_file` on docker is worth saying, not a problem), and an `invalid` row as a whole
+//! needs an error or a warning.
 
 use spacesmith_spec::{Finding, Severity, check_readme, config_rules, known_fields};
 use std::path::PathBuf;
@@ -116,7 +119,7 @@ enum Expect {
     Remark,
     /// A `readme/...` finding (the clause is about the `---` delimiters).
     Container,
-    /// An error or warning whose `field` is this key.
+    /// A finding (any severity) whose `field` is this key.
     Field(&'static str),
     /// The clause names no key we know; the corpus or the vocabulary needs fixing.
     Unclear,
@@ -217,8 +220,8 @@ fn corpus_verdicts_match() {
                     }
                     Expect::Field(key) => {
                         checked += 1;
-                        if !findings.iter().any(|f| f.severity <= Severity::Warning && f.field.as_deref() == Some(key)) {
-                            miss(format!("an error or warning about `{key}` for {clause:?}"));
+                        if !findings.iter().any(|f| f.field.as_deref() == Some(key)) {
+                            miss(format!("a finding about `{key}` for {clause:?}"));
                         }
                     }
                     Expect::Unclear => miss(format!("clause names a known key: {clause:?}")),
@@ -226,6 +229,9 @@ fn corpus_verdicts_match() {
             }
             if checked == 0 {
                 miss("invalid row has at least one checkable clause".to_owned());
+            }
+            if !findings.iter().any(|f| f.severity <= Severity::Warning) {
+                miss("invalid: at least one error or warning".to_owned());
             }
         } else {
             miss(format!("verdict starts with valid or invalid: {verdict:?}"));
@@ -262,4 +268,48 @@ fn verdict_clauses_are_classified_as_intended() {
     );
     assert_eq!(first_key("'hardware: zero-gpu' is not", &keys), Some("hardware"));
     assert_eq!(first_key("no sdk_version", &keys), Some("sdk_version"));
+}
+
+/// The valid READMEs, damaged the ways real repositories get damaged: each damage is named by its
+/// own rule, and a harmless one (BOM, leading blank lines) adds no error.
+#[test]
+fn corpus_readmes_with_bom_fence_and_conflict_damage() {
+    let dir = corpus_dir();
+    let index = std::fs::read_to_string(dir.join("INDEX.tsv")).expect("read INDEX.tsv");
+    let rules = |text: &str| check_readme("README.md", text).findings.into_iter().map(|f| f.rule).collect::<Vec<_>>();
+    let mut checked = 0;
+    for line in index.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if !cols.get(3).is_some_and(|v| v.starts_with("valid")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(dir.join(cols[0])).unwrap();
+        let clean = check_readme("README.md", &text);
+        let Some(fm) = clean.front_matter else { panic!("{}: a valid README has front matter", cols[0]) };
+        let base = rules(&text);
+
+        let mut with_bom = vec!["readme/bom".to_owned()];
+        with_bom.extend(base.iter().cloned());
+        assert_eq!(rules(&format!("\u{FEFF}{text}")), with_bom, "{}", cols[0]);
+        let c = check_readme("README.md", &format!("\n\n{text}"));
+        assert!(!c.has_errors() && c.findings.iter().any(|f| f.rule == "readme/front-matter-not-first"), "{}", cols[0]);
+
+        let lines: Vec<&str> = text.lines().collect();
+        let end = fm.end_line() as usize;
+        let fenced = format!("```yaml\n{}\n```\n{}", lines[..end].join("\n"), lines[end..].join("\n"));
+        assert_eq!(rules(&fenced), ["readme/fenced-front-matter"], "{}", cols[0]);
+
+        if let Some(sdk) = fm.line_of("sdk") {
+            let i = sdk as usize - 1;
+            let theirs = if fm.sdk() == Some("docker") { "sdk: gradio" } else { "sdk: docker" };
+            let conflicted = [&lines[..i], &["<<<<<<< HEAD", lines[i], "=======", theirs, ">>>>>>> other"], &lines[i + 1..]]
+                .concat()
+                .join("\n");
+            let c = check_readme("README.md", &conflicted);
+            assert_eq!(c.findings.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["readme/merge-conflict"], "{}", cols[0]);
+            assert_eq!(c.findings[0].line, Some(sdk), "{}", cols[0]);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 38, "INDEX.tsv should list 38 valid READMEs");
 }

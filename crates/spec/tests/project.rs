@@ -1,7 +1,7 @@
 //! Project loading on a real temp dir, and the SDK-independent `common` checks.
 
 use spacesmith_spec::common::{self, LFS_THRESHOLD};
-use spacesmith_spec::project::{LoadError, Project, ProjectFile, load};
+use spacesmith_spec::project::{LoadError, Project, ProjectFile, load, load_with_budget};
 use spacesmith_spec::{Finding, FrontMatter, all_rules, check_project, check_readme};
 use std::fs;
 use std::path::Path;
@@ -154,13 +154,26 @@ fn non_utf8_readme_is_reported_with_its_offset() {
     let p = load(dir.path(), CAP).unwrap();
     assert_eq!(p.text("README.md"), Some(Err(14)));
     let f = common_check(&p, None);
-    assert_eq!(rules(&f), ["common/readme-not-utf8"]);
-    assert_eq!(f[0].line, Some(2));
-    assert!(f[0].message.contains("offset 14"), "{}", f[0].message);
+    assert_eq!(rules(&f), ["common/readme-encoding"]);
+    assert_eq!((f[0].line, f[0].severity), (Some(2), spacesmith_spec::Severity::Warning));
+    assert!(f[0].message.contains("offset 14") && f[0].message.contains("0xE9"), "{}", f[0].message);
+    // The `---` lines are ASCII, so the config is still checked (here: sdk: static, index.html present).
+    let c = check_project(&p);
+    assert_eq!(c.front_matter.as_ref().and_then(|f| f.sdk()), Some("static"));
+    assert_eq!(c.front_matter.as_ref().and_then(|f| f.get_str("title")), Some("Caf\u{FFFD}"));
+    assert_eq!(rules(&c.findings), ["common/readme-encoding"]);
+    let bad =
+        Project::from_files("/p", vec![ProjectFile::text("README.md", b"---\nsdk: gradio\ncolorTo: caf\xe9\n---\n".to_vec())]);
+    let c = check_project(&bad);
+    let mut got = rules(&c.findings);
+    got.sort_unstable();
+    assert_eq!(got, ["common/app-file-missing", "common/readme-encoding", "config/invalid-color", "config/missing-sdk-version"]);
 
     let utf16 = Project::from_files("/x", vec![ProjectFile::text("README.md", b"\xff\xfe-\x00-\x00".to_vec())]);
     let f = common_check(&utf16, None);
+    assert_eq!(rules(&f), ["common/readme-not-utf8"]);
     assert!(f[0].message.contains("UTF-16"), "{}", f[0].message);
+    assert!(check_project(&utf16).front_matter.is_none());
     assert!(f[0].fix.as_deref().unwrap().contains("iconv -f utf-16"));
     let binary = Project::from_files("/x", vec![ProjectFile::text("README.md", b"\x00\x01".to_vec())]);
     assert!(common_check(&binary, None)[0].message.contains("binary"));
@@ -296,10 +309,95 @@ fn check_project_combines_readme_and_common_rules() {
 }
 
 #[test]
+fn text_past_the_total_budget_is_left_unread_farthest_from_the_root_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "README.md", "---\nsdk: docker\napp_port: 7860\n---\n");
+    write(r, "Dockerfile", "FROM python:3.12\n");
+    write(r, "app.py", format!("TOKEN = \"{FAKE_HF}\"\n"));
+    write(r, "image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR");
+    // Sorts before app.py by name, but is deeper: it must not take the budget from the root files.
+    for i in 0..4 {
+        write(r, &format!("a/data/{i}.csv"), format!("{FAKE_HF}\n").repeat(100));
+    }
+    let root_text = ["README.md", "Dockerfile", "app.py"].iter().map(|f| fs::metadata(r.join(f)).unwrap().len()).sum::<u64>();
+    let csv = fs::metadata(r.join("a/data/0.csv")).unwrap().len();
+    let p = load_with_budget(r, CAP, root_text + csv).unwrap();
+    let unread: Vec<&str> = p.files.iter().filter(|f| f.truncated).map(|f| f.path.as_str()).collect();
+    assert_eq!(unread, ["a/data/1.csv", "a/data/2.csv", "a/data/3.csv"]);
+    assert_eq!(p.unread, 3);
+    assert!(p.file("image.png").is_some_and(|f| f.binary && !f.truncated), "binary files spend nothing");
+    let findings = common_check(&p, Some(&front_matter("sdk: docker\napp_port: 7860\n")));
+    let notes: Vec<&Finding> = findings.iter().filter(|f| f.rule == "common/not-all-read").collect();
+    assert_eq!(notes.len(), 1, "{findings:?}");
+    assert!(notes[0].message.starts_with("3 text files"), "{}", notes[0].message);
+    // The root file and the one CSV that fit are still checked.
+    let token_paths: Vec<&str> =
+        findings.iter().filter(|f| f.rule == "common/hardcoded-token").filter_map(|f| f.path.as_deref()).collect();
+    assert!(token_paths.contains(&"app.py") && token_paths.contains(&"a/data/0.csv"), "{token_paths:?}");
+    // Within the default budget, everything is read.
+    assert_eq!(load(r, CAP).unwrap().unread, 0);
+}
+
+#[test]
 fn every_common_rule_is_exercised() {
     // Keep the catalogue honest: each common rule appears in some test above.
     let source = include_str!("project.rs");
     for r in common::rules() {
         assert!(source.contains(&format!("\"{}\"", r.id)), "no test mentions {}", r.id);
     }
+}
+
+#[test]
+fn merge_conflicts_in_code_break_the_build_and_elsewhere_warn() {
+    let app = "import gradio as gr\n\n<<<<<<< HEAD\ndemo = gr.Interface(fn=lambda x: x, inputs=\"text\", outputs=\"text\")\n=======\ndemo = gr.Interface(fn=str.upper, inputs=\"text\", outputs=\"text\")\n>>>>>>> 3f2a9c1 (uppercase)\n\ndemo.launch()\n";
+    let dockerfile = "FROM python:3.12\r\n<<<<<<< HEAD\r\nRUN pip install -r requirements.txt\r\n=======\r\nRUN pip install --no-cache-dir -r requirements.txt\r\n>>>>>>> main\r\nCMD [\"python\", \"app.py\"]\r\n";
+    let requirements = "<<<<<<< HEAD\ngradio==5.49.1\n=======\ngradio==5.50.0\n>>>>>>> upgrade\n<<<<<<< HEAD\nnumpy<2\n=======\nnumpy\n>>>>>>> upgrade\n";
+    let readme =
+        "---\nsdk: gradio\nsdk_version: \"5.49.1\"\n---\n\n<<<<<<< HEAD\nOld intro.\n=======\nNew intro.\n>>>>>>> docs\n";
+    let p = project(&[
+        ("README.md", readme),
+        ("app.py", app),
+        ("Dockerfile", dockerfile),
+        ("requirements.txt", requirements),
+        ("docs/notes.md", "Notes\n=======\n\nA setext heading is not a conflict.\n"),
+        ("static/style.css", "body {\n<<<<<<< HEAD\n  color: red;\n=======\n  color: blue;\n>>>>>>> theme\n}\n"),
+        ("web/main.js", "<<<<<<< a\nlet x = 1;\n=======\nlet x = 2;\n>>>>>>> b\n"),
+    ]);
+    let fm = check_readme("README.md", readme).front_matter;
+    let f = common_check(&p, fm.as_ref());
+    let got: Vec<_> = f.iter().map(|f| (f.rule.as_str(), f.path.as_deref().unwrap(), f.line.unwrap())).collect();
+    assert_eq!(
+        got,
+        [
+            ("common/merge-conflict", "Dockerfile", 2),
+            ("common/merge-conflict-text", "README.md", 6),
+            ("common/merge-conflict", "app.py", 3),
+            ("common/merge-conflict", "requirements.txt", 1),
+            ("common/merge-conflict-text", "static/style.css", 2),
+            ("common/merge-conflict", "web/main.js", 1),
+        ],
+        "{f:#?}"
+    );
+    let by_path = |p: &str| f.iter().find(|f| f.path.as_deref() == Some(p)).unwrap();
+    let py = by_path("app.py");
+    assert!(py.message.contains("lines 3-7") && py.message.contains("SyntaxError"), "{}", py.message);
+    assert!(py.message.contains("`>>>>>>> 3f2a9c1 (uppercase)`"), "{}", py.message);
+    assert!(py.fix.as_deref().unwrap().contains("marker lines 3, 5 and 7"), "{:?}", py.fix);
+    let docker = by_path("Dockerfile");
+    assert!(docker.message.contains("unknown instruction") && !docker.message.contains('\r'), "{}", docker.message);
+    let req = by_path("requirements.txt");
+    assert!(req.message.contains("and 1 more (from line 6)") && req.message.contains("build fails"), "{}", req.message);
+    let catalogue = common::rules();
+    let sev = |id: &str| catalogue.iter().find(|r| r.id == id).unwrap().severity;
+    assert_eq!(sev("common/merge-conflict"), spacesmith_spec::Severity::Error);
+    assert_eq!(sev("common/merge-conflict-text"), spacesmith_spec::Severity::Warning);
+}
+
+#[test]
+fn a_conflict_in_the_readme_front_matter_is_reported_once() {
+    let readme = "---\n<<<<<<< HEAD\nsdk: gradio\n=======\nsdk: static\n>>>>>>> x\n---\n";
+    let p = project(&[("README.md", readme), ("app.py", ""), ("index.html", "")]);
+    let c = check_project(&p);
+    assert_eq!(rules(&c.findings), ["readme/merge-conflict"], "{:#?}", c.findings);
 }

@@ -58,6 +58,9 @@ fn failing_fixtures() -> Vec<(&'static str, String, Option<&'static str>, u32)> 
         ("readme/not-a-mapping", fm("- sdk\n- docker"), None, 2),
         ("readme/bom", format!("\u{FEFF}{}", fm("sdk: docker")), None, 1),
         ("readme/front-matter-not-first", format!("\n{}", fm("sdk: docker")), None, 2),
+        ("readme/opening-delimiter-trailing-space", "--- \nsdk: docker\n---\n".into(), None, 1),
+        ("readme/fenced-front-matter", "```yaml\n---\nsdk: docker\n---\n```\n".into(), None, 1),
+        ("readme/merge-conflict", fm("sdk: docker\n<<<<<<< HEAD\ntitle: a\n=======\ntitle: b\n>>>>>>> x"), None, 3),
         ("config/missing-sdk", fm("title: x"), Some("sdk"), 1),
         ("config/invalid-sdk", fm("sdk: gradoi"), Some("sdk"), 2),
         ("config/sdk-deprecated", fm("sdk: streamlit"), Some("sdk"), 2),
@@ -66,6 +69,7 @@ fn failing_fixtures() -> Vec<(&'static str, String, Option<&'static str>, u32)> 
         ("config/invalid-type", fm("sdk: docker\npinned: \"yes\""), Some("pinned"), 3),
         ("config/empty-value", fm("sdk: docker\ntitle:"), Some("title"), 3),
         ("config/version-misread", fm(&format!("{GRADIO}\npython_version: 3.10")), Some("python_version"), 4),
+        ("config/sdk-version-misread", fm("sdk: gradio\nsdk_version: 4.40"), Some("sdk_version"), 3),
         ("config/unquoted-version", fm(&format!("{GRADIO}\npython_version: 3.12")), Some("python_version"), 4),
         ("config/invalid-python-version", fm(&format!("{GRADIO}\npython_version: \"2.7\"")), Some("python_version"), 4),
         ("config/invalid-sdk-version", fm("sdk: gradio\nsdk_version: \"4.x\""), Some("sdk_version"), 3),
@@ -166,8 +170,18 @@ fn versions_quoted_unquoted_and_misread() {
     assert_eq!(ids(&check(&format!("{GRADIO}\npython_version: 3.12"))), ["config/unquoted-version"]);
     clean(&format!("{GRADIO}\npython_version: '3.10'"));
     clean(&format!("{GRADIO}\npython_version: 3.10.6"));
-    assert_eq!(ids(&check("sdk: gradio\nsdk_version: 4.40")), ["config/version-misread"]);
-    assert_eq!(ids(&check("sdk: gradio\nsdk_version: 5.0")), ["config/version-misread"]);
+    assert_eq!(e.severity, Severity::Error);
+    assert!(e.message.contains("Python 3.1, which it does not offer"), "{}", e.message);
+    // An older Gradio still installs, so a misread sdk_version is a warning, not an error.
+    let f = check("sdk: gradio\nsdk_version: 4.40");
+    let w = only(&f, "config/sdk-version-misread");
+    assert_eq!(w.severity, Severity::Warning);
+    assert!(w.message.contains("install 4.4 instead"), "{}", w.message);
+    assert_eq!(ids(&f), ["config/sdk-version-misread"]);
+    // `5.0` reads as 5, which pip pads back to 5.0: the same release, so only a nudge.
+    let f = check("sdk: gradio\nsdk_version: 5.0");
+    assert_eq!(ids(&f), ["config/unquoted-version"]);
+    assert_eq!(f[0].severity, Severity::Info);
     assert_eq!(ids(&check("sdk: gradio\nsdk_version: 5")), ["config/unquoted-version"]);
     assert_eq!(
         ids(&check(&format!("{GRADIO}\npython_version: 3"))),
@@ -293,8 +307,12 @@ fn colors() {
     let e = only(&check("sdk: docker\ncolorFrom: Blue"), "config/invalid-color");
     assert!(e.fix.unwrap().starts_with("Use `colorFrom: blue`"));
     let e = only(&check("sdk: docker\ncolorTo: darkgreen"), "config/invalid-color");
-    assert!(e.fix.unwrap().starts_with("Use `colorTo: green`"));
-    assert_eq!(e.severity, Severity::Warning);
+    assert!(e.fix.as_deref().unwrap().starts_with("Use `colorTo: green`"));
+    assert_eq!(e.severity, Severity::Error);
+    assert!(e.message.contains("configuration error"), "{}", e.message);
+    // The most common one in the wild keeps its suggestion.
+    let e = only(&check("sdk: docker\ncolorFrom: orange"), "config/invalid-color");
+    assert!(e.fix.unwrap().starts_with("Use `colorFrom: yellow`"));
 }
 
 #[test]
@@ -495,7 +513,7 @@ fn findings_serialize_in_contract_order() {
     let f = check("sdk: docker\ncolorTo: teal");
     let json = serde_json::to_string(&f[0]).unwrap();
     assert!(
-        json.starts_with(r#"{"rule":"config/invalid-color","severity":"warning","path":"README.md","line":3,"message":"#),
+        json.starts_with(r#"{"rule":"config/invalid-color","severity":"error","path":"README.md","line":3,"message":"#),
         "{json}"
     );
     assert!(json.ends_with(r#","field":"colorTo"}"#), "{json}");
@@ -523,4 +541,163 @@ fn catalogue_is_consistent() {
     assert!(rule("nope").is_none());
     assert!(Severity::Error < Severity::Warning && Severity::Warning < Severity::Info);
     assert_eq!(serde_json::to_string(&Severity::Info).unwrap(), "\"info\"");
+}
+
+// ---- issue 12: severities reviewed against the policy, container cases from real READMEs ----
+
+fn severity(id: &str) -> Severity {
+    rule(id).unwrap_or_else(|| panic!("{id} is not in the catalogue")).severity
+}
+
+#[test]
+fn reviewed_severities_follow_the_policy() {
+    use Severity::{Error, Info, Warning};
+    // Hub refuses / build fails / app cannot answer.
+    for id in ["config/invalid-color", "config/short-description-too-long", "config/version-misread", "readme/merge-conflict"] {
+        assert_eq!(severity(id), Error, "{id}");
+    }
+    // Likely trouble at run time.
+    for id in ["config/sdk-deprecated", "config/sdk-version-misread", "config/invalid-thumbnail", "readme/bom"] {
+        assert_eq!(severity(id), Warning, "{id}");
+    }
+    // The Hub ignores it or it is style.
+    for id in [
+        "config/ignored-for-sdk",
+        "config/unquoted-version",
+        "config/emoji-missing-zwj",
+        "config/legacy-oauth-redirect-path",
+        "readme/front-matter-not-first",
+    ] {
+        assert_eq!(severity(id), Info, "{id}");
+    }
+    // Each explanation names its evidence.
+    let short = rule("config/short-description-too-long").unwrap().explanation;
+    assert!(short.contains("ours") && short.contains("observation") && short.contains("not in the Hub's documents"), "{short}");
+    let streamlit = rule("config/sdk-deprecated").unwrap();
+    assert!(streamlit.explanation.contains("SPACES_SDK_TYPES"), "{}", streamlit.explanation);
+    assert!(streamlit.fix.contains("sdk: docker") && streamlit.fix.contains("spacesmith new DIR --sdk streamlit"));
+    for id in
+        ["readme/bom", "readme/fenced-front-matter", "readme/opening-delimiter-trailing-space", "readme/front-matter-not-first"]
+    {
+        assert!(rule(id).unwrap().explanation.contains("REGEX_YAML_BLOCK"), "{id} should name the Hub's pattern");
+    }
+    assert!(rule("readme/bom").unwrap().explanation.contains("unverified"));
+}
+
+#[test]
+fn legacy_streamlit_space_warns_and_says_where_to_go() {
+    // Shape of the corpus's streamlit READMEs.
+    let c = check_text(
+        "---\ntitle: Multi Agent Job Crew\nemoji: 🐢\ncolorFrom: blue\ncolorTo: green\nsdk: streamlit\nsdk_version: 1.38.0\napp_file: app.py\npinned: false\nshort_description: Crew of agents that tailor a resume to a job\n---\n\nCheck out the configuration reference at https://huggingface.co/docs/hub/spaces-config-reference\n",
+    );
+    assert!(c.iter().all(|f| f.severity != Severity::Error), "{c:#?}");
+    let w = only(&c, "config/sdk-deprecated");
+    assert_eq!((w.severity, w.line), (Severity::Warning, Some(6)));
+    assert!(w.message.contains("app_port: 8501") && w.message.contains("sdk: docker"), "{}", w.message);
+}
+
+#[test]
+fn keys_the_sdk_ignores_are_info_not_errors() {
+    // A Streamlit app moved to Docker keeps its old keys (corpus: plot-confusion-matrix, cooking-tutor).
+    let f = check_text(
+        "---\ntitle: Plot Confusion Matrix\nemoji: 📊\ncolorFrom: red\ncolorTo: blue\nsdk: docker\napp_file: app.py\nsdk_version: latest\npython_version: 3.10\napp_port: 8501\npinned: false\n---\n",
+    );
+    assert_eq!(ids(&f), ["config/ignored-for-sdk"; 3]);
+    assert!(f.iter().all(|f| f.severity == Severity::Info), "{f:#?}");
+    let fields: Vec<_> = f.iter().map(|f| f.field.as_deref().unwrap()).collect();
+    assert_eq!(fields, ["app_file", "sdk_version", "python_version"]);
+    // And the other way round: app_port on a Gradio Space.
+    let f = check(&format!("{GRADIO}\napp_port: 7861"));
+    assert_eq!(only(&f, "config/ignored-for-sdk").severity, Severity::Info);
+    assert!(!check_readme("README.md", &fm(&format!("{GRADIO}\napp_port: 7861"))).has_errors());
+}
+
+#[test]
+fn bom_before_front_matter_is_read_and_explained() {
+    let text = "\u{FEFF}---\ntitle: Caption Gen\nemoji: 🖼️\ncolorFrom: purple\ncolorTo: pink\nsdk: gradio\nsdk_version: \"5.49.1\"\napp_file: app.py\npinned: false\n---\n\n# Caption Gen\n";
+    let c = check_readme("README.md", text);
+    assert_eq!(c.front_matter.as_ref().and_then(|f| f.sdk()), Some("gradio"));
+    assert_eq!(ids(&c.findings), ["readme/bom"]);
+    let f = &c.findings[0];
+    assert_eq!((f.severity, f.line), (Severity::Warning, Some(1)));
+    assert!(f.message.contains("huggingface_hub") && f.message.contains("unverified"), "{}", f.message);
+    assert!(!c.has_errors());
+}
+
+#[test]
+fn leading_whitespace_is_skipped_like_the_hub_does() {
+    // `^\s*---`: blank lines and spaces before the opening line are fine for the Hub.
+    for text in ["\n\n---\nsdk: docker\n---\n", "  ---\nsdk: docker\n---\n", "\n\t---\nsdk: docker\n---\n"] {
+        let c = check_readme("README.md", text);
+        assert_eq!(c.front_matter.as_ref().and_then(|f| f.sdk()), Some("docker"), "{text:?}");
+        assert_eq!(ids(&c.findings), ["readme/front-matter-not-first"], "{text:?}");
+        assert_eq!(c.findings[0].severity, Severity::Info);
+    }
+    // Trailing spaces are allowed on the closing line only.
+    let c = check_readme("README.md", "---\nsdk: docker\n---  \t\n# Body\n");
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+#[test]
+fn trailing_space_after_opening_delimiter_is_an_error_but_the_rest_is_checked() {
+    let c = check_readme("README.md", "--- \ntitle: Demo\nsdk: docker\ncolorFrom: orange\n---\n");
+    let f = only(&c.findings, "readme/opening-delimiter-trailing-space");
+    assert_eq!((f.severity, f.line), (Severity::Error, Some(1)));
+    assert_eq!(f.fix.as_deref(), Some("Delete the spaces after `---` on line 1."));
+    // The config is still validated, so every other mistake shows up in the same run.
+    assert!(c.findings.iter().any(|f| f.rule == "config/invalid-color"), "{:#?}", c.findings);
+}
+
+#[test]
+fn front_matter_in_a_fenced_block_is_not_read() {
+    // Copied from a rendered page: the whole block wrapped in a ```yaml fence.
+    let c = check_readme(
+        "README.md",
+        "```yaml\n---\ntitle: HF Space Monitor\nsdk: docker\napp_port: 7860\n---\n```\n\n# HF Space Monitor\n",
+    );
+    assert!(c.front_matter.is_none() && c.has_errors());
+    let f = only(&c.findings, "readme/fenced-front-matter");
+    assert_eq!(f.line, Some(1));
+    assert!(f.message.contains("lines 1-7") && f.message.contains("```yaml"), "{}", f.message);
+    assert!(f.fix.as_deref().unwrap().starts_with("Delete the fence lines 1 and 7"), "{:?}", f.fix);
+    // After a title, without `---`, and unclosed with ~~~.
+    let c = check_readme("README.md", "# My Space\n\nConfig:\n\n```yml\ntitle: x\nsdk: gradio\n```\n");
+    let f = only(&c.findings, "readme/fenced-front-matter");
+    assert_eq!(f.line, Some(5));
+    assert!(f.message.contains("after other text"), "{}", f.message);
+    let c = check_readme("README.md", "~~~\nsdk: static\n");
+    assert!(only(&c.findings, "readme/fenced-front-matter").message.contains("line 1 onwards"));
+    // A config example in the body of a README that has front matter is just documentation.
+    let c = check_readme("README.md", "---\nsdk: static\n---\n\nExample:\n\n```yaml\nsdk: gradio\n```\n");
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    // A code block that is not configuration stays a plain missing front matter.
+    let c = check_readme("README.md", "```python\nprint('hi')\n```\n");
+    assert_eq!(ids(&c.findings), ["readme/missing-front-matter"]);
+}
+
+#[test]
+fn merge_conflicts_in_front_matter_are_named_not_reported_as_yaml() {
+    let text = "---\ntitle: Talk To Your Document\n<<<<<<< HEAD\nemoji: 📄\ncolorFrom: blue\n=======\nemoji: 📚\ncolorFrom: indigo\n>>>>>>> feature/new-theme\ncolorTo: purple\nsdk: gradio\nsdk_version: \"5.49.1\"\n---\n";
+    let c = check_readme("README.md", text);
+    assert!(c.front_matter.is_none());
+    assert_eq!(ids(&c.findings), ["readme/merge-conflict"]);
+    let f = &c.findings[0];
+    assert_eq!((f.severity, f.line), (Severity::Error, Some(3)));
+    assert!(f.message.contains("`<<<<<<< HEAD`") && f.message.contains("cannot parse"), "{}", f.message);
+    assert!(f.fix.as_deref().unwrap().contains("(3, 6, 9)"), "{:?}", f.fix);
+
+    // The whole block conflicted: the marker sits where `---` should be.
+    let text = "<<<<<<< HEAD\n---\nsdk: gradio\n---\n=======\n---\nsdk: docker\n---\n>>>>>>> main\n# Body\n";
+    let c = check_readme("README.md", text);
+    let f = only(&c.findings, "readme/merge-conflict");
+    assert_eq!(f.line, Some(1));
+    assert!(f.message.contains("where the opening `---` should be"), "{}", f.message);
+    assert!(f.fix.as_deref().unwrap().contains("(1, 5, 9)"), "{:?}", f.fix);
+
+    // diff3 style, CRLF.
+    let text = "---\r\nsdk: docker\r\n<<<<<<< ours\r\napp_port: 7860\r\n||||||| base\r\napp_port: 8000\r\n=======\r\napp_port: 8080\r\n>>>>>>> theirs\r\n---\r\n";
+    let f = only(&check_readme("README.md", text).findings, "readme/merge-conflict");
+    assert!(f.fix.as_deref().unwrap().contains("(3, 5, 7, 9)"), "{:?}", f.fix);
+    // A setext heading underline in the body is not a conflict.
+    assert!(check_readme("README.md", "---\nsdk: static\n---\nTitle\n=======\n").findings.is_empty());
 }

@@ -1,13 +1,23 @@
 //! The Docker-SDK rules and `check`.
 //!
-//! Rules about the running image (user, ports, start command, logs) look at the stages that make the
-//! final image (the last stage and the stages it starts `FROM`); rules about the build itself (GPU
-//! commands, secrets in ARG/ENV, base images, `/data`) look at every stage, since every stage is built.
+//! Severity follows what the Hub does: **error** when the Hub refuses the configuration, the build fails
+//! or the app cannot answer on `app_port`; **warning** for likely trouble at run time; **info** for style.
+//! The Hub runs every container as UID 1000 whatever USER says, so a missing user is a warning, and only
+//! evidence that the app writes where UID 1000 cannot (`docker/write-denied`) is an error.
+//!
+//! Rules about the running image (user, ports, start command, logs, writes) look at the stages that make
+//! the final image (the last stage and the stages it starts `FROM`); rules about the build itself (GPU
+//! commands, secrets in ARG/ENV, base images, `/data`, `--chown` users) look at every stage the final
+//! image needs (its chain and the stages it copies `--from`), each in its own stage: BuildKit builds no
+//! other.
+
+use std::collections::BTreeSet;
 
 use spacesmith_plugin_sdk::{Finding, Project, RuleDef, Severity, app_port, catalogue, finding, sort_findings};
 
 use crate::dockerfile::{Dockerfile, Form, Instruction, Stage, arg_pairs, env_pairs};
-use crate::listen::{self, StartCommand};
+use crate::listen::{self, Listening, StartCommand};
+use crate::owners::{self, Builder, Owners, known_family};
 use crate::shell::{self, Vars};
 
 const DOCKERFILE: &str = "Dockerfile";
@@ -30,17 +40,17 @@ pub const NO_FROM: RuleDef = RuleDef {
 
 pub const NO_USER: RuleDef = RuleDef {
     id: "docker/no-user",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "The image never switches to a non-root user",
-    explanation: "Spaces run the container as UID 1000. An image built as root leaves its files, caches and HOME owned by root, so the app fails with permission errors when it writes anything.",
-    fix: "Create the user and switch to it before copying the app: `RUN useradd -m -u 1000 user` then `USER user`, with `ENV HOME=/home/user PATH=/home/user/.local/bin:$PATH`.",
+    explanation: "The Hub runs the container as UID 1000 whatever the image says. Without a USER the build runs as root, so the files and directories it makes belong to root, and without a UID 1000 user HOME is `/`: an app that writes next to its code, or caches downloads under HOME, fails with permission errors (the Docker Spaces docs recommend the user to avoid them). Many apps only read and run fine; `docker/write-denied` reports the writes that would fail.",
+    fix: "Create the user and switch to it before copying the app: `RUN useradd -m -u 1000 user` then `USER user`, with `ENV HOME=/home/user PATH=/home/user/.local/bin:$PATH`, and `COPY --chown=user`.",
 };
 
 pub const ROOT_USER: RuleDef = RuleDef {
     id: "docker/root-user",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "The final USER is root",
-    explanation: "Spaces run the container as UID 1000, not root: whatever the image prepared for root (HOME, caches, file ownership) is not usable at runtime.",
+    explanation: "The Hub runs the container as UID 1000, not root: what the image prepared for root (HOME=/root, root-owned files and caches) is not writable at run time, and commands that need root (apt-get, binding ports below 1024) fail there.",
     fix: "Make the last USER instruction the UID 1000 user (`USER user` after `RUN useradd -m -u 1000 user`).",
 };
 
@@ -48,15 +58,15 @@ pub const NO_UID_1000: RuleDef = RuleDef {
     id: "docker/no-uid-1000-user",
     severity: Severity::Warning,
     summary: "No user with UID 1000 is created",
-    explanation: "Spaces run the container as UID 1000. Unless the image has a user with that UID, the app runs without a home directory and cannot write the files it owns in the image.",
+    explanation: "The Hub runs the container as UID 1000. Unless the USER is that UID, the files the image gives that user are not the app's: it cannot write them, and HOME may not be its own.",
     fix: "Create it explicitly: `RUN useradd -m -u 1000 user`, then `USER user`.",
 };
 
 pub const USER_AFTER_START: RuleDef = RuleDef {
     id: "docker/user-after-start",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "USER comes after CMD/ENTRYPOINT",
-    explanation: "The user switch is meant to come before the start command: readers (and later edits that add RUN steps between them) take the start command to run as the user declared above it.",
+    explanation: "Docker applies the last USER whatever its place, and the Hub runs UID 1000 anyway, so nothing breaks; but readers (and later edits that add RUN steps between them) take the start command to run as the user declared above it.",
     fix: "Move `USER user` above CMD/ENTRYPOINT, right after the user is created.",
 };
 
@@ -68,11 +78,27 @@ pub const COPY_WITHOUT_CHOWN: RuleDef = RuleDef {
     fix: "Add `--chown=user` to the COPY/ADD instruction.",
 };
 
+pub const WRITE_DENIED: RuleDef = RuleDef {
+    id: "docker/write-denied",
+    severity: Severity::Error,
+    summary: "The app writes where UID 1000 cannot",
+    explanation: "The Hub runs the container as UID 1000. The start command or the app creates or writes a path whose directory the Dockerfile left to root (a WORKDIR or COPY made while the build ran as root, without --chown, or `/` itself when HOME is `/` because no user has UID 1000), so it fails with \"Permission denied\" as soon as it starts.",
+    fix: "Give the directory to UID 1000 at build time (`RUN mkdir -p DIR && chown 1000:1000 DIR`), or create the user before WORKDIR/COPY (`RUN useradd -m -u 1000 user`, `USER user`, `COPY --chown=user`), or write under /tmp.",
+};
+
+pub const CHOWN_UNKNOWN_USER: RuleDef = RuleDef {
+    id: "docker/chown-unknown-user",
+    severity: Severity::Error,
+    summary: "COPY/ADD --chown names a user that does not exist in its build stage",
+    explanation: "`--chown` names are looked up in the stage's own /etc/passwd and /etc/group when the step runs; a name no earlier step of that stage (or the stages it starts FROM) created, and the base image does not have, stops the build with \"unable to convert uid/gid chown string to host mapping\".",
+    fix: "Create the user earlier in the same stage (`RUN useradd -m -u 1000 user`), or use numeric ids (`--chown=1000:1000`), which need no user.",
+};
+
 pub const EXPOSE_MISMATCH: RuleDef = RuleDef {
     id: "docker/expose-mismatch",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "EXPOSE does not include README app_port",
-    explanation: "The Hub routes traffic to README `app_port` (7860 when unset). An EXPOSE with another port means the Dockerfile and the Space configuration disagree about where the app listens.",
+    explanation: "The Hub routes traffic to README `app_port` (7860 when unset) whatever EXPOSE says, so EXPOSE alone breaks nothing; but an EXPOSE with another port means the Dockerfile and the Space configuration disagree about where the app listens (when the app does listen elsewhere, `docker/port-mismatch` says so).",
     fix: "Make EXPOSE, the port the server listens on and README `app_port` the same number.",
 };
 
@@ -81,7 +107,15 @@ pub const PORT_MISMATCH: RuleDef = RuleDef {
     severity: Severity::Error,
     summary: "The app listens on a port other than README app_port",
     explanation: "The Hub sends traffic to README `app_port` (7860 when unset) only; a server listening elsewhere never gets a request and the Space stays in \"Starting\" until it times out.",
-    fix: "Start the server on app_port (e.g. `--port ${PORT:-7860}`), or set `app_port` in README.md to the port the server uses.",
+    fix: "Start the server on app_port (e.g. `--port 7860`), or set `app_port` in README.md to the port the server uses.",
+};
+
+pub const PORT_ENV_UNSET: RuleDef = RuleDef {
+    id: "docker/port-env-unset",
+    severity: Severity::Error,
+    summary: "The app takes its port from PORT, which the Hub does not set",
+    explanation: "The Hub documents the variables it sets in a Space (SPACE_ID, SPACE_HOST, CPU_CORES, the OAuth ones...); PORT is not among them. An app that reads PORT (`${PORT:-8000}`, `os.environ.get(\"PORT\", 8000)`, `process.env.PORT || 3000`) listens on its fallback, and when that is not README `app_port` the Hub's traffic never reaches it; without a fallback (`--port $PORT`, `os.environ[\"PORT\"]`) the server gets no port at all and does not start.",
+    fix: "Set the variable in the Dockerfile (`ENV PORT=<app_port>`), or make the fallback README `app_port`.",
 };
 
 pub const LISTEN_LOOPBACK: RuleDef = RuleDef {
@@ -96,31 +130,39 @@ pub const NO_START_COMMAND: RuleDef = RuleDef {
     id: "docker/no-start-command",
     severity: Severity::Warning,
     summary: "No CMD or ENTRYPOINT",
-    explanation: "Without a start command the container runs the base image's (for python images, an interactive interpreter that exits at once), so the Space never serves anything.",
+    explanation: "Without a start command the container runs the base image's (for python images, an interactive interpreter that exits at once), so the Space never serves anything unless the base image's own command is the server.",
     fix: "End the Dockerfile with an exec-form start command, e.g. `CMD [\"sh\", \"/app/start.sh\"]`.",
 };
 
 pub const GPU_AT_BUILD: RuleDef = RuleDef {
     id: "docker/gpu-at-build",
     severity: Severity::Error,
-    summary: "A RUN step uses the GPU at build time",
-    explanation: "Spaces build images on machines without a GPU: `nvidia-smi` fails, `torch.cuda` reports no device, and `--gpus` is not available, even on GPU hardware (it is only attached at runtime).",
+    summary: "A RUN step needs the GPU at build time",
+    explanation: "Spaces build images on machines without a GPU, even for GPU hardware (it is only attached at run time): `nvidia-smi` is not there and `--gpus` is not available, so the step fails and so does the build.",
     fix: "Move GPU checks and GPU work (warm-ups, compilation that needs the device) to the app's start-up.",
+};
+
+pub const GPU_PROBE_AT_BUILD: RuleDef = RuleDef {
+    id: "docker/gpu-probe-at-build",
+    severity: Severity::Warning,
+    summary: "A RUN step looks for the GPU at build time",
+    explanation: "Spaces build images without a GPU: `torch.cuda` reports no device there, and a guarded `nvidia-smi || ...` finds none. The build goes on, but whatever depended on the answer (kernels compiled for the device, a CPU fallback chosen) is wrong at run time.",
+    fix: "Do the check in the app at start-up, when the GPU is attached.",
 };
 
 pub const SECRET_IN_BUILD_ARG: RuleDef = RuleDef {
     id: "docker/secret-in-arg-env",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "A secret is passed as ARG or ENV",
-    explanation: "ARG values are recorded in the image history and ENV values are stored in the image: anyone who can pull the image can read them. Spaces hand secrets to the build as mounted files instead, and to the running app as environment variables.",
+    explanation: "The Hub passes a Space's variables, not its secrets, as build arguments, so a secret declared as ARG is empty at build time (or public, if it was made a variable to fill it); ARG values are recorded in the image history and ENV values are stored in the image.",
     fix: "Read it at build time with `RUN --mount=type=secret,id=NAME,mode=0444,required=true cat /run/secrets/NAME`; at runtime it is already in the environment (set it as a Space secret), so no ENV is needed.",
 };
 
 pub const SHELL_FORM_START: RuleDef = RuleDef {
     id: "docker/shell-form-start",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "CMD/ENTRYPOINT in shell form",
-    explanation: "Shell form runs the command under `/bin/sh -c`, which does not pass SIGTERM on: when the Space restarts or sleeps the app is killed instead of shutting down cleanly.",
+    explanation: "Shell form runs the command under `/bin/sh -c`, which may not pass SIGTERM on: when the Space restarts or sleeps the app can be killed instead of shutting down cleanly.",
     fix: "Use exec form: `CMD [\"uvicorn\", \"app:app\", \"--host\", \"0.0.0.0\", \"--port\", \"7860\"]`, or a script that ends with `exec`.",
 };
 
@@ -136,7 +178,7 @@ pub const DATA_AT_BUILD: RuleDef = RuleDef {
     id: "docker/data-at-build",
     severity: Severity::Warning,
     summary: "/data is used at build time",
-    explanation: "A Space's /data volume is mounted when the container starts; it does not exist during the build, so anything written there is hidden by the mount (or lost).",
+    explanation: "A Space's /data volume is mounted when the container starts; it does not exist during the build, so anything written under it is hidden by the mount (or lost). Creating /data itself and opening its permissions (`mkdir -p /data && chmod 777 /data`, as the Hub's docs show) is fine.",
     fix: "Create and fill /data from the app at start-up; keep build-time files under /app or $HOME.",
 };
 
@@ -157,11 +199,15 @@ pub const RULES: &[&RuleDef] = &[
     &NO_UID_1000,
     &USER_AFTER_START,
     &COPY_WITHOUT_CHOWN,
+    &WRITE_DENIED,
+    &CHOWN_UNKNOWN_USER,
     &EXPOSE_MISMATCH,
     &PORT_MISMATCH,
+    &PORT_ENV_UNSET,
     &LISTEN_LOOPBACK,
     &NO_START_COMMAND,
     &GPU_AT_BUILD,
+    &GPU_PROBE_AT_BUILD,
     &SECRET_IN_BUILD_ARG,
     &SHELL_FORM_START,
     &BASE_IMAGE_UNPINNED,
@@ -189,11 +235,15 @@ pub fn check(project: &Project) -> Vec<Finding> {
     }
     let app_port = app_port(&project.front_matter());
     let image = FinalImage::new(&dockerfile);
+    let needed = needed_stages(&stages);
     let mut findings = Vec::new();
     user_rules(&image, &mut findings);
     copy_rules(&image, &mut findings);
-    port_rules(project, &image, app_port, &mut findings);
-    build_rules(&dockerfile, &stages, &mut findings);
+    if let Some(found) = port_rules(project, &image, app_port, &mut findings) {
+        write_rules(project, &image, &found, &mut findings);
+    }
+    chown_rules(&dockerfile, &stages, &needed, &mut findings);
+    build_rules(&dockerfile, &stages, &needed, &mut findings);
     python_rules(&image, &mut findings);
     sort_findings(&mut findings);
     findings
@@ -206,60 +256,103 @@ struct FinalImage<'a> {
     from: &'a Instruction,
     /// Base image references of the chain (expanded), root first.
     images: Vec<String>,
+    /// What the last build step sees: ENV values and the final stage's ARG values.
     vars: Vars,
+    /// What the app sees when it runs: ENV values only (ARG values are build-time).
+    runtime: Vars,
+    owners: Owners,
 }
 
 impl<'a> FinalImage<'a> {
     fn new(dockerfile: &'a Dockerfile) -> Self {
         let chain = dockerfile.final_chain();
         let globals = dockerfile.global_args();
-        let instructions: Vec<&Instruction> = chain.iter().flat_map(|s| s.body.iter()).collect();
+        let images: Vec<String> =
+            chain.iter().map(|s| shell::expand(s.image, &globals).unwrap_or_else(|| s.image.to_string())).collect();
+        let mut builder = Builder::new(images.first().and_then(|i| known_family(i)));
         let mut vars = Vars::new();
-        for ins in &instructions {
-            match ins.keyword.as_str() {
-                "ARG" => {
-                    for (name, value) in arg_pairs(&ins.args) {
-                        if let Some(value) = value.and_then(|v| shell::expand(&v, &vars)).or_else(|| globals.get(&name).cloned())
-                        {
-                            vars.insert(name, value);
+        let mut runtime = Vars::new();
+        for stage in &chain {
+            // ARG values belong to their stage; ENV values carry over to the stages built on it.
+            vars = runtime.clone();
+            for ins in stage.body {
+                match ins.keyword.as_str() {
+                    "ARG" => {
+                        for (name, value) in arg_pairs(&ins.args) {
+                            let value = value.and_then(|v| shell::expand(&v, &vars)).or_else(|| globals.get(&name).cloned());
+                            if let Some(value) = value {
+                                vars.insert(name, value);
+                            }
                         }
                     }
-                }
-                "ENV" => {
-                    for (name, value) in env_pairs(&ins.args) {
-                        match shell::expand(&value, &vars) {
-                            Some(v) => vars.insert(name, v),
-                            None => vars.remove(&name),
-                        };
+                    "ENV" => {
+                        for (name, value) in env_pairs(&ins.args) {
+                            match shell::expand(&value, &vars) {
+                                Some(v) => {
+                                    vars.insert(name.clone(), v.clone());
+                                    runtime.insert(name, v);
+                                }
+                                None => {
+                                    vars.remove(&name);
+                                    runtime.remove(&name);
+                                }
+                            }
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
+                builder.instruction(ins, &vars);
             }
         }
+        let instructions: Vec<&Instruction> = chain.iter().flat_map(|s| s.body.iter()).collect();
         let last = chain.last().expect("stages is not empty");
-        let images = chain.iter().map(|s| shell::expand(s.image, &globals).unwrap_or_else(|| s.image.to_string())).collect();
-        FinalImage { instructions, from: last.from, images, vars }
+        let owners = builder.finish(&runtime);
+        FinalImage { instructions, from: last.from, images, vars, runtime, owners }
     }
 
     fn last(&self, keyword: &str) -> Option<(usize, &'a Instruction)> {
         self.instructions.iter().enumerate().rev().find(|(_, i)| i.is(keyword)).map(|(n, i)| (n, *i))
     }
+
+    /// The variables the start command runs with: ENV, the working directory (`PWD`) and HOME.
+    fn start_vars(&self) -> Vars {
+        let mut vars = self.runtime.clone();
+        if let Some(dir) = &self.owners.workdir {
+            vars.insert("PWD".into(), dir.clone());
+        }
+        if let Some(home) = &self.owners.home {
+            vars.entry("HOME".into()).or_insert_with(|| home.clone());
+        }
+        vars
+    }
 }
 
 fn user_rules(image: &FinalImage<'_>, findings: &mut Vec<Finding>) {
     let Some((user_at, user)) = image.last("USER") else {
+        let home = match image.owners.home.as_deref() {
+            Some("/") => ", where HOME is `/` (no user has UID 1000)",
+            _ => "",
+        };
         findings.push(
-            finding(&NO_USER, "no USER instruction: the image is prepared for root, but Spaces run it as UID 1000")
-                .at(DOCKERFILE, image.from.line),
+            finding(
+                &NO_USER,
+                format!("no USER instruction: the build runs as root and leaves its files to root, but the Hub runs the container as UID 1000{home}"),
+            )
+            .at(DOCKERFILE, image.from.line),
         );
         return;
     };
     let name = user.args.split(':').next().unwrap_or_default().trim();
     if name == "root" || name == "0" {
-        findings.push(finding(&ROOT_USER, format!("the final USER is {}", user.args)).at(DOCKERFILE, user.line));
+        findings.push(
+            finding(&ROOT_USER, format!("the final USER is {}, but the Hub runs the container as UID 1000", user.args))
+                .at(DOCKERFILE, user.line),
+        );
     } else if name != "1000"
         && !base_image_has_uid_1000(&image.images, name)
         && !image.instructions.iter().any(|i| i.is("RUN") && creates_uid_1000(&i.run_text()))
+        // A user an unknown base image brings may well be UID 1000 (Livebook's `ubuntu`): not known.
+        && (image.images.first().is_some_and(|i| known_family(i).is_some()) || creates_user(image, name))
     {
         findings.push(
             finding(&NO_UID_1000, format!("USER {name}, but no `useradd`/`adduser` with UID 1000 in the image's stages"))
@@ -282,18 +375,26 @@ fn user_rules(image: &FinalImage<'_>, findings: &mut Vec<Finding>) {
 
 /// Whether a base image ships `user` with UID 1000 (the official node images' `node`).
 fn base_image_has_uid_1000(images: &[String], user: &str) -> bool {
-    user == "node" && images.iter().any(|i| i.rsplit('/').next().is_some_and(|n| n == "node" || n.starts_with("node:")))
+    images.first().and_then(|i| known_family(i)).and_then(owners::family_uid_1000_user).is_some_and(|(u, _)| u == user)
+}
+
+/// Whether the image's RUN steps create `name` (with any UID).
+fn creates_user(image: &FinalImage<'_>, name: &str) -> bool {
+    image.instructions.iter().filter(|i| i.is("RUN")).any(|i| {
+        shell::commands(&i.run_text()).iter().any(|words| {
+            words.iter().position(|w| matches!(shell::basename(w), "useradd" | "adduser")).is_some_and(|at| {
+                owners::created_user(shell::basename(&words[at]), &words[at + 1..])
+                    .is_some_and(|u| u.names.iter().any(|n| n == name))
+            })
+        })
+    })
 }
 
 /// Whether shell text runs `useradd`/`adduser` with UID 1000.
 fn creates_uid_1000(text: &str) -> bool {
     shell::commands(text).iter().any(|words| {
         let Some(at) = words.iter().position(|w| matches!(shell::basename(w), "useradd" | "adduser")) else { return false };
-        let args = &words[at + 1..];
-        args.iter().enumerate().any(|(i, a)| {
-            matches!(a.as_str(), "-u1000" | "--uid=1000")
-                || (matches!(a.as_str(), "-u" | "--uid") && args.get(i + 1).is_some_and(|v| v == "1000"))
-        })
+        owners::created_user(shell::basename(&words[at]), &words[at + 1..]).is_some_and(|u| u.uid_1000)
     })
 }
 
@@ -317,7 +418,8 @@ fn copy_rules(image: &FinalImage<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-fn port_rules(project: &Project, image: &FinalImage<'_>, app_port: u16, findings: &mut Vec<Finding>) {
+/// The port rules; what the start command does, when there is one.
+fn port_rules(project: &Project, image: &FinalImage<'_>, app_port: u16, findings: &mut Vec<Finding>) -> Option<Listening> {
     // EXPOSE
     let exposes: Vec<&Instruction> = image.instructions.iter().copied().filter(|i| i.is("EXPOSE")).collect();
     let exposed: Vec<(u16, u16)> =
@@ -337,7 +439,7 @@ fn port_rules(project: &Project, image: &FinalImage<'_>, app_port: u16, findings
     let cmd = image.last("CMD").map(|(_, i)| i);
     let Some(start) = entrypoint.or(cmd) else {
         findings.push(finding(&NO_START_COMMAND, "the image has no CMD or ENTRYPOINT").at(DOCKERFILE, image.from.line));
-        return;
+        return None;
     };
     for ins in [entrypoint, cmd].into_iter().flatten() {
         if let Form::Shell(text) = ins.form()
@@ -360,27 +462,100 @@ fn port_rules(project: &Project, image: &FinalImage<'_>, app_port: u16, findings
         (None, Some(Form::Shell(text))) => vec!["/bin/sh".into(), "-c".into(), text.to_string()],
         (None, None) => Vec::new(),
     };
-    let found = listen::scan_start(project, StartCommand::Exec(&words), DOCKERFILE, start.line, &image.vars);
+    let found = listen::scan_start(project, StartCommand::Exec(&words), DOCKERFILE, start.line, &image.start_vars());
     if found.proxied {
-        return;
+        return Some(found);
     }
     if !found.ports.is_empty() && !found.ports.iter().any(|p| p.port == app_port) {
-        // One finding per port, where it first appears (later uses usually follow from it).
-        let mut reported = Vec::new();
-        for port in found.ports.iter().filter(|p| {
-            let first = !reported.contains(&p.port);
-            reported.push(p.port);
-            first
-        }) {
-            findings.push(
-                finding(&PORT_MISMATCH, format!("{} listens on {} but README app_port is {app_port}", port.how, port.port))
-                    .at(&port.path, port.line),
+        // One finding per port, where it first appears (later uses usually follow from it), or where its
+        // unset variable's fallback is taken.
+        let mut reported = BTreeSet::new();
+        for port in &found.ports {
+            if !reported.insert(port.port) {
+                continue;
+            }
+            let port = found.ports.iter().find(|p| p.port == port.port && p.unset.is_some()).unwrap_or(port);
+            let f = match &port.unset {
+                Some(var) => finding(
+                    &PORT_ENV_UNSET,
+                    format!(
+                        "{} listens on {}: the Hub does not set {var}, so the fallback is used, but README app_port is {app_port}",
+                        port.how, port.port
+                    ),
+                )
+                .with_fix(format!(
+                    "Add `ENV {var}={app_port}` to the Dockerfile, or make the fallback {app_port}{}.",
+                    if app_port == 7860 { "" } else { " (README app_port)" }
+                )),
+                None => finding(&PORT_MISMATCH, format!("{} listens on {} but README app_port is {app_port}", port.how, port.port)),
+            };
+            findings.push(f.at(&port.path, port.line));
+        }
+    }
+    if !found.ports.iter().any(|p| p.port == app_port) {
+        for unset in &found.unset_ports {
+            let message = format!("{}: the Hub does not set {}", unset.how, unset.var);
+            let fix = format!(
+                "Add `ENV {var}={app_port}` to the Dockerfile, or give the lookup the fallback {app_port} (`${{{var}:-{app_port}}}`).",
+                var = unset.var
             );
+            findings.push(finding(&PORT_ENV_UNSET, message).at(&unset.path, unset.line).with_fix(fix));
         }
     }
     for lo in &found.loopback {
         findings.push(finding(&LISTEN_LOOPBACK, lo.how.clone()).at(&lo.path, lo.line));
     }
+    Some(found)
+}
+
+/// Paths the start command or the app writes, where the image leaves the directory to root.
+fn write_rules(project: &Project, image: &FinalImage<'_>, found: &Listening, findings: &mut Vec<Finding>) {
+    let mut reported = BTreeSet::new();
+    for write in &found.writes {
+        // `mkdir -p` of a directory the repository has (copied into the image) writes nothing.
+        if write.if_missing && repository_has_dir(project, image.owners.workdir.as_deref(), &write.target) {
+            continue;
+        }
+        // Models the build downloaded are read from the cache, not written.
+        if write.download && image.instructions.iter().any(|i| i.is("RUN") && downloads_models(&i.run_text())) {
+            continue;
+        }
+        let Some((dir, entry)) = image.owners.denied(&write.target, write.if_missing) else { continue };
+        if !reported.insert((write.path.clone(), write.line, dir.to_string())) {
+            continue;
+        }
+        let home = match image.owners.home.as_deref() {
+            Some("/") if dir == "/" && write.target.starts_with("/.") => " (HOME is `/`: no user has UID 1000)",
+            _ => "",
+        };
+        let message = format!(
+            "{} {} {} at start, but {dir} {}{home}: the Hub runs the app as UID 1000, which cannot write there",
+            write.how,
+            if write.download { "downloads into" } else { "writes" },
+            write.target,
+            entry.why
+        );
+        let target = &write.target;
+        let fix = format!(
+            "Give it to UID 1000 at build time (`RUN mkdir -p {target} && chown 1000:1000 {target}` in the Dockerfile), or create the user before the WORKDIR/COPY that make {dir} (`RUN useradd -m -u 1000 user`, `USER user`, `COPY --chown=user`), or write under /tmp."
+        );
+        findings.push(finding(&WRITE_DENIED, message).at(&write.path, write.line).with_fix(fix));
+    }
+}
+
+/// Whether a build step downloads from the Hub (into a cache the app may then only read).
+fn downloads_models(text: &str) -> bool {
+    ["from_pretrained", "snapshot_download", "hf_hub_download", "huggingface-cli download", "hf download", "pipeline("]
+        .iter()
+        .any(|m| text.contains(m))
+}
+
+/// Whether the repository has a directory that may be `target` in the image: its path below the working
+/// directory, or its last component, with files under it.
+fn repository_has_dir(project: &Project, workdir: Option<&str>, target: &str) -> bool {
+    let relative = workdir.and_then(|w| target.strip_prefix(&format!("{}/", w.trim_end_matches('/'))));
+    let name = relative.unwrap_or_else(|| target.rsplit('/').next().unwrap_or(target));
+    !name.is_empty() && project.paths().any(|p| p.starts_with(&format!("{name}/")) || p.contains(&format!("/{name}/")))
 }
 
 /// An EXPOSE word (`7860`, `7860/tcp`, `8000-8010/udp`, `$PORT`) as an inclusive range.
@@ -393,9 +568,196 @@ fn port_range(word: &str, vars: &Vars) -> Option<(u16, u16)> {
     }
 }
 
-fn build_rules(dockerfile: &Dockerfile, stages: &[Stage<'_>], findings: &mut Vec<Finding>) {
+/// The stages the final image needs, by index: the last stage, the stages it starts FROM, and the stages
+/// they copy or mount `--from`, transitively. BuildKit builds only these.
+fn needed_stages(stages: &[Stage<'_>]) -> BTreeSet<usize> {
+    let mut needed = BTreeSet::new();
+    let mut todo = vec![stages.len() - 1];
+    while let Some(index) = todo.pop() {
+        if !needed.insert(index) {
+            continue;
+        }
+        let stage = &stages[index];
+        let mut refs: Vec<String> = vec![stage.image.to_string()];
+        for ins in stage.body {
+            if let Some(from) = ins.flag("from").and_then(|f| f.value.clone()) {
+                refs.push(from);
+            }
+            for mount in ins.flags.iter().filter(|f| f.name == "mount").filter_map(|f| f.value.as_deref()) {
+                refs.extend(mount.split(',').filter_map(|kv| kv.strip_prefix("from=")).map(str::to_string));
+            }
+        }
+        for name in refs {
+            let by_name = stages[..index].iter().rev().find(|s| s.name.as_deref() == Some(name.to_ascii_lowercase().as_str()));
+            let by_index = name.parse::<usize>().ok().filter(|i| *i < index);
+            if let Some(i) = by_name.map(|s| s.index).or(by_index) {
+                todo.push(i);
+            }
+        }
+    }
+    needed
+}
+
+/// Users every official base image has (Debian's and Alpine's system accounts).
+const SYSTEM_USERS: &[&str] = &[
+    "root",
+    "daemon",
+    "bin",
+    "sys",
+    "sync",
+    "games",
+    "man",
+    "lp",
+    "mail",
+    "news",
+    "uucp",
+    "proxy",
+    "www-data",
+    "backup",
+    "list",
+    "irc",
+    "gnats",
+    "nobody",
+    "_apt",
+    "adm",
+    "shutdown",
+    "halt",
+    "operator",
+    "postmaster",
+    "cron",
+    "ftp",
+    "sshd",
+    "at",
+    "squid",
+    "xfs",
+    "guest",
+    "ntp",
+    "smmsp",
+];
+
+/// Groups every official base image has.
+const SYSTEM_GROUPS: &[&str] = &[
+    "root", "daemon", "bin", "sys", "adm", "tty", "disk", "lp", "mail", "news", "uucp", "man", "proxy", "kmem", "dialout", "fax",
+    "voice", "cdrom", "floppy", "tape", "sudo", "audio", "dip", "www-data", "backup", "operator", "list", "irc", "src", "gnats",
+    "shadow", "utmp", "video", "sasl", "plugdev", "staff", "games", "users", "nogroup", "nobody", "wheel", "ping", "cron", "ftp",
+    "xfs", "abuild", "kvm", "input", "render", "netdev", "utmp",
+];
+
+/// The accounts a build stage has at some point, which the stages built FROM it start with.
+#[derive(Clone)]
+struct Accounts {
+    /// The base image of the chain's first stage.
+    root: String,
+    users: BTreeSet<String>,
+    groups: BTreeSet<String>,
+    vars: Vars,
+    /// A step may have made accounts in a way not followed (a script, /etc/passwd edited): no conclusions.
+    unknown: bool,
+}
+
+impl Accounts {
+    /// What an official image has; `None` for other images, whose accounts are not known.
+    fn of_image(root: String) -> Option<Self> {
+        let family = known_family(&root)?;
+        let mut users: BTreeSet<String> = SYSTEM_USERS.iter().map(|s| s.to_string()).collect();
+        let mut groups: BTreeSet<String> = SYSTEM_GROUPS.iter().map(|s| s.to_string()).collect();
+        let own = owners::family_uid_1000_user(family).map(|(user, _)| user).or((family == "nginx").then_some("nginx"));
+        if let Some(user) = own {
+            users.insert(user.into());
+            groups.insert(user.into());
+        }
+        Some(Accounts { root, users, groups, vars: Vars::new(), unknown: false })
+    }
+
+    fn run(&mut self, text: &str) {
+        self.unknown |= ["/etc/passwd", "/etc/group", "usermod", "groupmod", "newusers"].iter().any(|w| text.contains(w));
+        for words in shell::commands(text) {
+            let Some(at) = words.iter().position(|w| shell::assignment(w).is_none() && w != "sudo") else { continue };
+            let program = shell::basename(&words[at]);
+            let args: Vec<String> =
+                words[at + 1..].iter().map(|w| shell::expand(w, &self.vars).unwrap_or_else(|| w.clone())).collect();
+            if let Some(user) = owners::created_user(program, &args) {
+                // useradd and adduser make a group of the same name by default.
+                self.users.extend(user.names.iter().cloned());
+                self.groups.extend(user.names);
+            } else if matches!(program, "groupadd" | "addgroup") {
+                self.groups.extend(args.iter().filter(|a| !a.starts_with('-')).cloned());
+            } else if program.ends_with(".sh") || args.first().is_some_and(|a| a.ends_with(".sh")) {
+                self.unknown = true;
+            }
+        }
+    }
+
+    /// What a `--chown` spec names that does not exist (`user x` or `group y`).
+    fn missing(&self, spec: &str) -> Option<String> {
+        let (user, group) = spec.split_once(':').map_or((spec, None), |(u, g)| (u, Some(g)));
+        let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+        if !numeric(user) && !self.users.contains(user) {
+            Some(format!("user named `{user}`"))
+        } else {
+            group.filter(|g| !numeric(g) && !self.groups.contains(*g)).map(|g| format!("group named `{g}`"))
+        }
+    }
+}
+
+/// `COPY/ADD --chown=NAME` where NAME does not exist yet in that stage: the build fails. Each stage starts
+/// with the accounts of the stage it is built FROM (one pass, in order).
+fn chown_rules(dockerfile: &Dockerfile, stages: &[Stage<'_>], needed: &BTreeSet<usize>, findings: &mut Vec<Finding>) {
     let globals = dockerfile.global_args();
+    let mut ends: Vec<Option<Accounts>> = Vec::with_capacity(stages.len());
+    let mut by_name: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for stage in stages {
+        let start = match by_name.get(&stage.image.to_ascii_lowercase()) {
+            Some(&parent) => ends[parent].clone(),
+            None => Accounts::of_image(shell::expand(stage.image, &globals).unwrap_or_else(|| stage.image.to_string())),
+        };
+        if let Some(name) = &stage.name {
+            by_name.insert(name.clone(), stage.index);
+        }
+        let Some(mut accounts) = start else {
+            ends.push(None);
+            continue;
+        };
+        for ins in stage.body {
+            match ins.keyword.as_str() {
+                "ARG" => {
+                    for (name, value) in arg_pairs(&ins.args) {
+                        let value = value.and_then(|v| shell::expand(&v, &accounts.vars)).or_else(|| globals.get(&name).cloned());
+                        if let Some(v) = value {
+                            accounts.vars.insert(name, v);
+                        }
+                    }
+                }
+                "ENV" => {
+                    for (name, value) in env_pairs(&ins.args) {
+                        if let Some(v) = shell::expand(&value, &accounts.vars) {
+                            accounts.vars.insert(name, v);
+                        }
+                    }
+                }
+                "RUN" => accounts.run(&ins.run_text()),
+                "COPY" | "ADD" if ins.flag("from").is_some() && ins.args.contains("/etc/") => accounts.unknown = true,
+                "COPY" | "ADD" if needed.contains(&stage.index) && !accounts.unknown => {
+                    let Some(spec) = ins.flag("chown").and_then(|f| f.value.as_deref()) else { continue };
+                    let Some(spec) = shell::expand(spec, &accounts.vars) else { continue };
+                    if let Some(missing) = accounts.missing(&spec) {
+                        let message = format!(
+                            "{} --chown={spec}: no {missing} exists in this stage at line {} (FROM {} has none by that name and no earlier useradd/adduser creates it), so the build fails",
+                            ins.keyword, ins.line, accounts.root
+                        );
+                        findings.push(finding(&CHOWN_UNKNOWN_USER, message).at(DOCKERFILE, ins.line));
+                    }
+                }
+                _ => {}
+            }
+        }
+        ends.push(Some(accounts));
+    }
+}
+
+fn build_rules(dockerfile: &Dockerfile, stages: &[Stage<'_>], needed: &BTreeSet<usize>, findings: &mut Vec<Finding>) {
+    let globals = dockerfile.global_args();
+    for stage in stages.iter().filter(|s| needed.contains(&s.index)) {
         let image = shell::expand(stage.image, &globals);
         if let Some(image) = image
             && !Dockerfile::is_stage_name(stages, stage.index, &image)
@@ -404,17 +766,24 @@ fn build_rules(dockerfile: &Dockerfile, stages: &[Stage<'_>], findings: &mut Vec
             findings.push(finding(&BASE_IMAGE_UNPINNED, format!("FROM {image}: {problem}")).at(DOCKERFILE, stage.from.line));
         }
     }
-    for ins in &dockerfile.instructions {
+    let global_args = dockerfile.instructions.iter().take_while(|i| !i.is("FROM"));
+    let bodies = stages.iter().filter(|s| needed.contains(&s.index)).flat_map(|s| s.body.iter());
+    for ins in global_args.chain(bodies) {
         match ins.keyword.as_str() {
             "RUN" => {
                 let text = ins.run_text();
-                if let Some(what) = gpu_use(&text) {
-                    findings.push(
+                match gpu_use(&text) {
+                    Some((what, true)) => findings.push(
                         finding(&GPU_AT_BUILD, format!("RUN uses `{what}`, but no GPU is attached during the build"))
                             .at(DOCKERFILE, ins.line),
-                    );
+                    ),
+                    Some((what, false)) => findings.push(
+                        finding(&GPU_PROBE_AT_BUILD, format!("RUN uses `{what}`, but no GPU is attached during the build"))
+                            .at(DOCKERFILE, ins.line),
+                    ),
+                    None => {}
                 }
-                if mentions_data(&text) {
+                if writes_under_data(&text) {
                     findings
                         .push(finding(&DATA_AT_BUILD, "RUN uses /data, which only exists at runtime").at(DOCKERFILE, ins.line));
                 }
@@ -433,7 +802,7 @@ fn build_rules(dockerfile: &Dockerfile, stages: &[Stage<'_>], findings: &mut Vec
                 };
                 for name in names.iter().filter(|n| looks_secret(n)) {
                     findings.push(
-                        finding(&SECRET_IN_BUILD_ARG, format!("{} {name}: a secret in {} ends up in the image", ins.keyword, ins.keyword))
+                        finding(&SECRET_IN_BUILD_ARG, format!("{} {name}: a secret in {} is empty at build time on the Hub or ends up in the image", ins.keyword, ins.keyword))
                             .at(DOCKERFILE, ins.line)
                             .with_fix(format!(
                                 "Remove the {kw}; at build time use `RUN --mount=type=secret,id={name},mode=0444,required=true` and read /run/secrets/{name}; at runtime the Space secret {name} is already in the environment.",
@@ -460,13 +829,37 @@ fn unpinned(image: &str) -> Option<&'static str> {
     }
 }
 
-/// The GPU command a build step uses, if any.
-fn gpu_use(text: &str) -> Option<&'static str> {
-    ["nvidia-smi", "torch.cuda", "--gpus"].into_iter().find(|needle| {
-        text.match_indices(needle).any(|(at, _)| {
-            // `--gpus` only as a word (a docker/podman flag), not inside another word.
-            !needle.starts_with("--") || text[at + needle.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
-        })
+/// The GPU command a build step uses, if any, and whether it fails the step: `nvidia-smi` run as a
+/// command and `--gpus` fail unless guarded with `||`; `torch.cuda` (and `nvidia-smi` inside other
+/// text) only probe.
+fn gpu_use(text: &str) -> Option<(&'static str, bool)> {
+    let guarded = text.contains("||");
+    for words in shell::commands(text) {
+        let Some(at) = words.iter().position(|w| shell::assignment(w).is_none() && !matches!(w.as_str(), "sudo" | "exec")) else {
+            continue;
+        };
+        let program = shell::basename(&words[at]);
+        if program == "nvidia-smi" {
+            return Some(("nvidia-smi", !guarded));
+        }
+        if matches!(program, "docker" | "podman") && words[at..].iter().any(|w| w == "--gpus" || w.starts_with("--gpus=")) {
+            return Some(("--gpus", !guarded));
+        }
+    }
+    if text.contains("nvidia-smi") {
+        return Some(("nvidia-smi", false));
+    }
+    text.contains("torch.cuda").then_some(("torch.cuda", false))
+}
+
+/// Whether a RUN puts something under /data: any use of it except creating /data itself and opening its
+/// permissions (`mkdir -p /data && chmod 777 /data`), which prepares the mount point.
+fn writes_under_data(text: &str) -> bool {
+    shell::commands(text).iter().any(|words| {
+        let uses = words.iter().any(|w| mentions_data(w));
+        let prepares = matches!(words.first().map(|w| shell::basename(w)), Some("mkdir" | "chmod" | "chown"))
+            && words.iter().filter(|w| mentions_data(w)).all(|w| w == "/data" || w == "/data/");
+        uses && !prepares
     })
 }
 
@@ -590,7 +983,15 @@ CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860"]
         let root = GOOD.replace("COPY --chown=user . .\n", "COPY --chown=user . .\nUSER root\n");
         assert!(dockerfile(&root).contains(&("docker/root-user".into(), Some(10))));
         let no_useradd = GOOD.replace("useradd -m -u 1000 user && ", "");
-        assert_eq!(dockerfile(&no_useradd), [("docker/no-uid-1000-user".into(), Some(4))]);
+        // Without the user, `--chown=user` also stops the build.
+        assert_eq!(
+            dockerfile(&no_useradd),
+            [
+                ("docker/no-uid-1000-user".into(), Some(4)),
+                ("docker/chown-unknown-user".into(), Some(7)),
+                ("docker/chown-unknown-user".into(), Some(9))
+            ]
+        );
         let numeric = no_useradd.replace("USER user", "USER 1000:1000").replace("--chown=user", "--chown=1000");
         assert_eq!(dockerfile(&numeric), []);
         let long_flags = GOOD.replace("useradd -m -u 1000 user", "adduser --disabled-password --uid=1000 user");
@@ -646,8 +1047,9 @@ CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860"]
             "CMD [\"uvicorn\", \"app:app\", \"--host\", \"0.0.0.0\", \"--port\", \"7860\"]",
             "CMD [\"sh\", \"/app/start.sh\"]",
         );
+        // PORT is not set by the Hub: the script's fallback is where it listens.
         let found = run(&[("Dockerfile", &with_script), ("start.sh", script)], None);
-        assert_eq!(found, [("docker/port-mismatch".into(), Some(2))]);
+        assert_eq!(found, [("docker/port-env-unset".into(), Some(2))]);
         assert_eq!(
             run(&[("Dockerfile", &with_script), ("start.sh", script)], Some(8000)),
             [("docker/expose-mismatch".into(), Some(10))]
@@ -695,11 +1097,17 @@ CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860"]
     }
 
     #[test]
-    fn build_time_rules_cover_every_stage() {
+    fn build_time_rules_cover_every_needed_stage() {
+        let final_stage = GOOD
+            .replace("FROM python:3.12-slim", "FROM python:latest")
+            .replace("# syntax=docker/dockerfile:1\n", "")
+            .replace("WORKDIR /app\n", "WORKDIR /app\nCOPY --from=build --chown=user /out /app/out\n");
         let text = format!(
-            "FROM nvidia/cuda AS build\nARG HF_TOKEN\nENV TOKENIZERS_PARALLELISM=false HF_TOKEN_PATH=/run/secrets/t\nRUN nvidia-smi && python -c 'import torch; torch.cuda.is_available()'\nRUN mkdir -p /data/cache && cp x /app/data\nWORKDIR /app/data\nRUN <<EOF\ndocker run --gpus all x\nEOF\n{}",
-            GOOD.replace("FROM python:3.12-slim", "FROM python:latest").replace("# syntax=docker/dockerfile:1\n", "")
+            "FROM nvidia/cuda AS build\nARG HF_TOKEN\nENV TOKENIZERS_PARALLELISM=false HF_TOKEN_PATH=/run/secrets/t\nRUN nvidia-smi && python -c 'import torch; torch.cuda.is_available()'\nRUN mkdir -p /data/cache && cp x /app/data\nWORKDIR /app/data\nRUN <<EOF\ndocker run --gpus all x\nEOF\n{final_stage}"
         );
+        // A stage the final image does not need is not built by BuildKit: nothing in it counts.
+        let unused = text.replace("COPY --from=build --chown=user /out /app/out\n", "");
+        assert_eq!(dockerfile(&unused), [("docker/base-image-unpinned".into(), Some(10))]);
         let found = dockerfile(&text);
         assert_eq!(
             found,
@@ -712,6 +1120,20 @@ CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860"]
                 ("docker/base-image-unpinned".into(), Some(10)),
             ]
         );
+    }
+
+    #[test]
+    fn gpu_probes_and_the_data_mount_point() {
+        let with = |run: &str| dockerfile(&GOOD.replace("RUN pip install", &format!("RUN {run}\nRUN pip install")));
+        assert_eq!(
+            with("python -c 'import torch; print(torch.cuda.is_available())'"),
+            [("docker/gpu-probe-at-build".into(), Some(8))]
+        );
+        assert_eq!(with("nvidia-smi || echo 'no GPU while building'"), [("docker/gpu-probe-at-build".into(), Some(8))]);
+        assert_eq!(with("nvidia-smi"), [("docker/gpu-at-build".into(), Some(8))]);
+        // The Hub's docs prepare the mount point this way.
+        assert_eq!(with("mkdir -p /data && chmod 777 /data"), []);
+        assert_eq!(with("mkdir -p /data/models && cp -r models /data/models"), [("docker/data-at-build".into(), Some(8))]);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod dockerfile;
 pub mod listen;
+pub mod owners;
 mod scaffold;
 pub mod shell;
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use spacesmith_plugin_sdk::text::{
     balanced, line_of, python_calls, python_code, python_imports, python_keyword, python_string_literal, python_value,
-    split_top_level,
+    split_top_level, top_level_chars,
 };
 use spacesmith_plugin_sdk::{Project, ProjectFile};
 
@@ -21,6 +21,25 @@ pub struct Port {
     pub line: u32,
     /// How it was found, e.g. "uvicorn --port 8000".
     pub how: String,
+    /// The environment variable the port was meant to come from, when the image leaves it unset and the
+    /// app's fallback is used (`${PORT:-8000}`, `os.environ.get("PORT", 8000)`, `process.env.PORT || 3000`).
+    pub unset: Option<String>,
+}
+
+/// Something the start command or the app writes when it starts (as UID 1000 on the Hub).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Write {
+    /// Absolute and normalised.
+    pub target: String,
+    pub path: String,
+    pub line: u32,
+    /// What writes it, e.g. "mkdir -p outputs".
+    pub how: String,
+    /// Nothing is written when the target already exists (`mkdir -p`, `exist_ok=True`).
+    pub if_missing: bool,
+    /// A model or dataset download into the Hugging Face cache (nothing is written when the build
+    /// already put it there).
+    pub download: bool,
 }
 
 /// A server bound to the loopback interface only.
@@ -39,6 +58,20 @@ pub struct Listening {
     /// A reverse proxy or process manager is started (nginx, supervisord, ...): it decides which port is
     /// public, so the ports of the servers behind it say nothing about app_port.
     pub proxied: bool,
+    /// Paths written at start; relative ones are resolved against `PWD` (the image's WORKDIR, then `cd`).
+    pub writes: Vec<Write>,
+    /// Ports taken from a variable the image leaves unset, with no fallback: the server gets nothing.
+    pub unset_ports: Vec<UnsetPort>,
+}
+
+/// A port read from an unset variable without a fallback (`--port $PORT`, `os.environ["PORT"]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsetPort {
+    pub var: String,
+    pub path: String,
+    pub line: u32,
+    /// What happens then, e.g. "uvicorn --port $PORT gets an empty port".
+    pub how: String,
 }
 
 /// Where a command or file being scanned sits.
@@ -125,16 +158,128 @@ impl Scanner<'_> {
         }
         let Some((program, args)) = rest.split_first() else { return };
         let program = basename(program);
+        self.redirections(rest, at, vars);
         if PROXIES.contains(&program) {
             self.found.proxied = true;
             return;
         }
+        self.file_writes(program, args, at, vars);
         match program {
+            "cd" => self.cd(args, vars),
             "sh" | "bash" | "dash" | "ash" | "zsh" => self.shell_program(args, at, vars, depth),
             p if is_python(p) => self.python_program(args, at, vars, depth),
             p if p.ends_with(".sh") => self.run_script(&rest[0], args, vars, depth),
+            "node" | "nodejs" | "bun" | "tsx" | "ts-node" | "pm2" | "pm2-runtime" => {
+                self.node_program(program, args, vars, depth)
+            }
+            "npm" | "yarn" | "pnpm" => self.package_script(program, args, vars, depth),
             _ => self.server(program, args, at, vars),
         }
+    }
+
+    /// `cd DIR`: later relative paths resolve against it (unknown when it cannot be expanded).
+    fn cd(&mut self, args: &[String], vars: &mut Vars) {
+        let dir = args.iter().find(|a| !a.starts_with('-')).map_or("~", String::as_str);
+        match resolve_path(dir, vars) {
+            Some(dir) => vars.insert("PWD".into(), dir),
+            None => vars.remove("PWD"),
+        };
+    }
+
+    /// `> file`, `>> file`, `2> file`, `&> file`, `>file`: the file is written (`/dev/*` aside).
+    fn redirections(&mut self, words: &[String], at: At<'_>, vars: &Vars) {
+        for (i, word) in words.iter().enumerate() {
+            let op = word.trim_start_matches(|c: char| c.is_ascii_digit() || c == '&');
+            if op.len() == word.len() && !word.starts_with('>') {
+                continue;
+            }
+            let Some(rest) = op.strip_prefix(">>").or_else(|| op.strip_prefix('>')) else { continue };
+            let target = if rest.is_empty() { words.get(i + 1).map(String::as_str) } else { Some(rest) };
+            if let Some(target) = target.filter(|t| !t.starts_with(['&', '|']) && !t.starts_with("/dev/")) {
+                let how = if rest.is_empty() { format!("{word} {target}") } else { word.clone() };
+                self.write(target, at, vars, how, false);
+            }
+        }
+    }
+
+    /// Commands that create or write files: mkdir, touch, tee, cp/mv, git clone, wget, curl, and the Hub's
+    /// CLI downloading into a folder.
+    fn file_writes(&mut self, program: &str, args: &[String], at: At<'_>, vars: &Vars) {
+        let flags = Flags(args);
+        match program {
+            "mkdir" => {
+                let parents =
+                    args.iter().any(|a| a == "--parents" || (a.starts_with('-') && !a.starts_with("--") && a.contains('p')));
+                for target in operands(args, &["-m", "--mode"]) {
+                    self.write(target, at, vars, format!("mkdir {}{target}", if parents { "-p " } else { "" }), parents);
+                }
+            }
+            "touch" | "tee" => {
+                for target in operands(args, &["-d", "-r", "-t", "--date", "--reference"]) {
+                    self.write(target, at, vars, format!("{program} {target}"), false);
+                }
+            }
+            "cp" | "mv" => {
+                let target = flags.value(&["-t", "--target-directory"]);
+                let ops = operands(args, &["-t", "--target-directory", "-S", "--suffix"]);
+                if let Some(target) = target.as_deref().or_else(|| (ops.len() >= 2).then(|| ops[ops.len() - 1].as_str())) {
+                    self.write(target, at, vars, format!("{program} ... {target}"), false);
+                }
+            }
+            "git" if args.first().is_some_and(|a| a == "clone") => {
+                let value_flags = ["-b", "--branch", "--depth", "-c", "--config", "-o", "--origin", "--reference", "--filter"];
+                let ops = operands(&args[1..], &value_flags);
+                let dir = match ops.as_slice() {
+                    [url] => basename(url.trim_end_matches('/')).trim_end_matches(".git"),
+                    [_, dir, ..] => dir.as_str(),
+                    [] => return,
+                };
+                self.write(dir, at, vars, format!("git clone into {dir}"), false);
+            }
+            "wget" => {
+                let url = operands(args, &["-O", "--output-document", "-P", "--directory-prefix", "-o", "-a", "-U", "-t", "-T"]);
+                let file = url.first().map(|u| basename(u.split(['?', '#']).next().unwrap_or(u)).to_string());
+                let target = match (flags.value(&["-O", "--output-document"]), flags.value(&["-P", "--directory-prefix"]), file) {
+                    (Some(out), _, _) if out != "-" => out,
+                    (Some(_), _, _) => return,
+                    (None, Some(dir), Some(file)) if !file.is_empty() => format!("{dir}/{file}"),
+                    (None, None, Some(file)) if !file.is_empty() => file,
+                    _ => return,
+                };
+                self.write(&target, at, vars, format!("wget into {target}"), false);
+            }
+            "curl" => {
+                let target = match flags.value(&["-o", "--output"]) {
+                    Some(out) if out != "-" => Some(out),
+                    Some(_) => None,
+                    None if args.iter().any(|a| a == "-O" || a == "--remote-name") => operands(args, CURL_VALUE_FLAGS)
+                        .first()
+                        .map(|u| basename(u.split(['?', '#']).next().unwrap_or(u)).to_string())
+                        .filter(|f| !f.is_empty()),
+                    None => None,
+                };
+                if let Some(target) = target {
+                    self.write(&target, at, vars, format!("curl into {target}"), false);
+                }
+            }
+            "huggingface-cli" | "hf" if args.first().is_some_and(|a| a == "download") => {
+                if let Some(dir) = flags.value(&["--local-dir"]) {
+                    self.write(&dir, at, vars, format!("{program} download --local-dir {dir}"), true);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Records a write of `word` (a path as written); whether it was recorded.
+    fn write(&mut self, word: &str, at: At<'_>, vars: &Vars, how: String, if_missing: bool) -> bool {
+        // A path taken from an unset variable's fallback may be set as a Space variable: no evidence.
+        if unset_default(word, vars).is_some() {
+            return false;
+        }
+        let Some(target) = resolve_path(word, vars) else { return false };
+        self.found.writes.push(Write { target, path: at.path.to_string(), line: at.line, how, if_missing, download: false });
+        true
     }
 
     /// `NAME=value`: remembered for later expansion; a port variable (`PORT`, `*_SERVER_PORT`) given a
@@ -148,7 +293,7 @@ impl Scanner<'_> {
             && value.contains("${")
             && let Ok(port) = expanded.parse::<u16>()
         {
-            self.port(port, at, format!("{name}={value}"));
+            self.fallback_port(port, at, format!("{name}={value}"), unset_default(value, vars));
         }
         vars.insert(name.to_string(), expanded);
     }
@@ -221,9 +366,128 @@ impl Scanner<'_> {
         }
     }
 
+    /// `node app.js`, `bun server.ts`, `pm2 start app.js`, `pm2-runtime app.js`: the script file's ports.
+    fn node_program(&mut self, program: &str, args: &[String], vars: &Vars, depth: usize) {
+        let args = match program {
+            "pm2" if args.first().is_some_and(|a| a == "start") => &args[1..],
+            "pm2" => return,
+            "bun" if args.first().is_some_and(|a| a == "run") => &args[1..],
+            _ => args,
+        };
+        let Some(script) = args.iter().find(|a| !a.starts_with('-')) else { return };
+        if let Some(file) = self.project.resolve_reference(script)
+            && depth < MAX_DEPTH
+            && self.visited.insert(file.path.clone())
+        {
+            self.js_file(file, vars);
+        }
+    }
+
+    /// `npm start`, `npm run NAME`, `yarn NAME`, `pnpm run NAME`: the package.json script runs (npm's
+    /// default start is `node server.js`).
+    fn package_script(&mut self, program: &str, args: &[String], vars: &mut Vars, depth: usize) {
+        let name = match args {
+            [cmd, ..] if cmd == "start" => "start",
+            [cmd, name, ..] if cmd == "run" || cmd == "run-script" => name.as_str(),
+            [name, ..] if program != "npm" && !name.starts_with('-') => name.as_str(),
+            _ => return,
+        };
+        if depth >= MAX_DEPTH || !self.visited.insert(format!("package.json#{name}")) {
+            return;
+        }
+        let Some(text) = self.project.text("package.json") else { return };
+        let package: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let script = match package["scripts"][name].as_str() {
+            Some(script) => script.to_string(),
+            None if name == "start" => "node server.js".to_string(),
+            None => return,
+        };
+        let key = format!("\"{name}\"");
+        let line = text.find(&key).map_or(1, |at| line_of(text, at));
+        self.shell_line(&script, At { path: "package.json", line }, &mut vars.clone(), depth + 1);
+    }
+
+    /// A JavaScript/TypeScript file: `process.env.PORT || N` (and `??`), and `.listen(N[, host])`.
+    fn js_file(&mut self, file: &ProjectFile, vars: &Vars) {
+        let Some(source) = file.text() else { return };
+        for (i, raw) in source.lines().enumerate() {
+            let code = js_code(raw);
+            let at = At { path: &file.path, line: u32::try_from(i + 1).unwrap_or(u32::MAX) };
+            for (pos, _) in code.match_indices("process.env") {
+                let Some((name, rest)) = js_env_name(&code[pos + "process.env".len()..]) else { continue };
+                if !is_port_variable(name) {
+                    continue;
+                }
+                let rest = rest.trim_start_matches([')', ' ']);
+                let fallback = rest.strip_prefix("||").or_else(|| rest.strip_prefix("??")).and_then(js_number);
+                match (vars.get(name).and_then(|v| v.parse().ok()), fallback) {
+                    (Some(port), _) => self.port(port, at, format!("process.env.{name} = {port}")),
+                    (None, Some(port)) => {
+                        self.fallback_port(port, at, format!("process.env.{name} || {port}"), Some(name.to_string()));
+                    }
+                    (None, None) if code[..pos].contains("listen(") => {
+                        let how = format!("listen(process.env.{name}) without a fallback listens on a random port");
+                        self.found.unset_ports.push(UnsetPort {
+                            var: name.to_string(),
+                            path: at.path.to_string(),
+                            line: at.line,
+                            how,
+                        });
+                    }
+                    (None, None) => {}
+                }
+            }
+            for (pos, _) in code.match_indices(".listen(") {
+                let args = &code[pos + ".listen(".len()..];
+                let Some(port) = js_number(args) else { continue };
+                self.port(port, at, format!(".listen({port})"));
+                let host = args.split_once(',').map(|(_, h)| h.trim().trim_start_matches(['"', '\'', '`']));
+                if let Some(host) = host.and_then(|h| h.split(['"', '\'', '`']).next()).filter(|h| is_loopback(h)) {
+                    self.loopback(at, format!(".listen({port}, \"{host}\")"));
+                }
+            }
+        }
+    }
+
+    /// The Python file a server imports or runs (`main:app`, `app.main:app`, `main.py`): only what it
+    /// writes when loaded is read (its `__main__` block runs only when `as_main`).
+    fn loaded_module(&mut self, spec: &str, vars: &Vars, as_main: bool) {
+        let module = spec.split(':').next().unwrap_or(spec);
+        let candidates = if module.ends_with(".py") {
+            vec![module.to_string()]
+        } else {
+            let path = module.replace('.', "/");
+            vec![format!("{path}.py"), format!("{path}/__init__.py")]
+        };
+        let project = self.project;
+        let Some(file) = candidates.iter().find_map(|c| project.resolve_reference(c)) else { return };
+        if self.visited.insert(format!("{}#loaded", file.path))
+            && let Some(source) = file.text()
+        {
+            self.python_writes(source, &file.path, vars, as_main);
+        }
+    }
+
     /// A server started by name: uvicorn, gunicorn, hypercorn, streamlit, flask, fastapi.
     fn server(&mut self, program: &str, args: &[String], at: At<'_>, vars: &Vars) {
         let flags = Flags(args);
+        let value_flags =
+            ["--port", "--host", "--bind", "-b", "-w", "--workers", "-k", "--worker-class", "-c", "--config", "--app-dir"];
+        match program {
+            "uvicorn" | "gunicorn" | "hypercorn" | "fastapi" => {
+                let ops = operands(args, &value_flags);
+                let spec = if program == "fastapi" { ops.get(1) } else { ops.first() };
+                if let Some(spec) = spec {
+                    self.loaded_module(spec, vars, false);
+                }
+            }
+            "streamlit" => {
+                if let Some(script) = operands(args, &[]).get(1) {
+                    self.loaded_module(script, vars, true);
+                }
+            }
+            _ => {}
+        }
         match program {
             "uvicorn" => {
                 let port = flags.value(&["--port"]).or_else(|| vars.get("UVICORN_PORT").cloned());
@@ -247,7 +511,11 @@ impl Scanner<'_> {
                     }
                 }
                 for bind in binds {
-                    let Some(bind) = shell::expand(&bind, vars) else { continue };
+                    let Some(bind) = shell::expand(&bind, vars) else {
+                        let how = format!("{program} --bind {bind} gets no port and does not start");
+                        self.unset_port(&bind, vars, at, how);
+                        continue;
+                    };
                     if bind.starts_with("unix:") || bind.starts_with("fd://") {
                         continue;
                     }
@@ -280,6 +548,26 @@ impl Scanner<'_> {
                 self.server_port(port, 5000, "flask run", "--port", at, vars);
                 self.server_host(host, "flask run", "--host", at, vars);
             }
+            "next" if args.first().is_some_and(|a| a == "start" || a == "dev") => {
+                // next reads PORT when -p is not given, then defaults to 3000.
+                match flags.value(&["-p", "--port"]) {
+                    Some(value) => self.server_port(Some(value), 3000, "next", "--port", at, vars),
+                    None => match vars.get("PORT").and_then(|p| p.parse().ok()) {
+                        Some(port) => self.port(port, at, format!("next {} with PORT={port}", args[0])),
+                        None => self.fallback_port(3000, at, format!("next {} without -p (3000)", args[0]), Some("PORT".into())),
+                    },
+                }
+            }
+            "serve" => {
+                let listen = flags.value(&["-l", "--listen"]);
+                let port =
+                    listen.as_deref().and_then(|l| shell::expand(l, vars)).and_then(|l| l.rsplit(':').next()?.parse().ok());
+                match (listen, port) {
+                    (Some(l), Some(port)) => self.port(port, at, format!("serve --listen {l}")),
+                    (Some(_), None) => {}
+                    (None, _) => self.port(3000, at, "serve without --listen (its default 3000)".into()),
+                }
+            }
             "fastapi" if args.first().is_some_and(|a| a == "run" || a == "dev") => {
                 let port = flags.value(&["--port"]);
                 let host = flags.value(&["--host"]);
@@ -297,11 +585,14 @@ impl Scanner<'_> {
     /// A port from a flag (or an environment variable standing in for it), or the server's default.
     fn server_port(&mut self, value: Option<String>, default: u16, program: &str, flag: &str, at: At<'_>, vars: &Vars) {
         match value {
-            Some(value) => {
-                if let Some(port) = shell::expand(&value, vars).and_then(|v| v.parse().ok()) {
-                    self.port(port, at, format!("{program} {flag} {value}"));
+            Some(value) => match shell::expand(&value, vars) {
+                Some(v) => {
+                    if let Ok(port) = v.parse() {
+                        self.fallback_port(port, at, format!("{program} {flag} {value}"), unset_default(&value, vars));
+                    }
                 }
-            }
+                None => self.unset_port(&value, vars, at, format!("{program} {flag} {value} gets no port and does not start")),
+            },
             None => self.port(default, at, format!("{program} without {flag} (its default {default})")),
         }
     }
@@ -342,18 +633,21 @@ impl Scanner<'_> {
     fn python_file(&mut self, file: &ProjectFile, vars: &Vars) {
         let Some(source) = file.text() else { return };
         let path = file.path.as_str();
+        self.python_writes(source, path, vars, true);
         let mut served = false;
         if python_imports(source, "gradio") {
             for (line, args) in python_calls(source, ".launch(") {
                 served = true;
                 let at = At { path, line };
-                match python_value(python_keyword(args, "server_port"), vars) {
-                    Some(v) => self.port_text(&v, at, "gradio launch(server_port=...)"),
-                    None if python_keyword(args, "server_port").is_none() => {
+                match python_keyword(args, "server_port") {
+                    Some(expr) => match python_eval(expr, source, vars, 0) {
+                        Some((v, unset)) => self.port_text(&v, at, &format!("gradio launch(server_port={expr})"), unset),
+                        None => self.python_unset_port(expr, source, vars, at, "gradio launch(server_port=...)"),
+                    },
+                    None => {
                         let port = vars.get("GRADIO_SERVER_PORT").and_then(|p| p.parse().ok()).unwrap_or(7860);
                         self.port(port, at, format!("gradio launch() without server_port ({port})"));
                     }
-                    None => {}
                 }
                 match python_keyword(args, "server_name") {
                     Some(v) => {
@@ -383,11 +677,10 @@ impl Scanner<'_> {
             served = true;
             let at = At { path, line };
             match python_keyword(args, "port") {
-                Some(v) => {
-                    if let Some(v) = python_value(Some(v), vars) {
-                        self.port_text(&v, at, &format!("{program}(port=...)"));
-                    }
-                }
+                Some(expr) => match python_eval(expr, source, vars, 0) {
+                    Some((v, unset)) => self.port_text(&v, at, &format!("{program}(port={expr})"), unset),
+                    None => self.python_unset_port(expr, source, vars, at, &format!("{program}(port=...)")),
+                },
                 None => self.port(default_port, at, format!("{program}() without port (its default {default_port})")),
             }
             match python_keyword(args, "host") {
@@ -410,22 +703,149 @@ impl Scanner<'_> {
                 while let Some(pos) = code[from..].find(call) {
                     let start = from + pos;
                     from = start + call.len();
-                    let Some(port) = python_env_lookup(&code[start..], vars, "PORT") else { continue };
+                    let Some((port, unset)) = python_env_lookup(&code[start..], vars, "PORT") else { continue };
                     let at = At { path, line: u32::try_from(i + 1).unwrap_or(u32::MAX) };
-                    self.port_text(&port, at, "os.environ.get(\"PORT\", ...)");
+                    self.port_text(&port, at, "os.environ.get(\"PORT\", ...)", unset);
                 }
             }
         }
     }
 
-    fn port_text(&mut self, value: &str, at: At<'_>, how: &str) {
+    fn port_text(&mut self, value: &str, at: At<'_>, how: &str, unset: Option<String>) {
         if let Ok(port) = value.parse() {
-            self.port(port, at, format!("{how} = {value}"));
+            self.fallback_port(port, at, format!("{how} = {value}"), unset);
+        }
+    }
+
+    /// What a Python file writes when it is run: module-level `os.makedirs`/`os.mkdir`/`Path(...).mkdir`,
+    /// `open(..., "w")`, and model or dataset downloads into the Hugging Face cache (`from_pretrained`,
+    /// `pipeline`, `hf_hub_download`, ...). Code inside functions runs later, if at all: not read.
+    fn python_writes(&mut self, source: &str, path: &str, vars: &Vars, as_main: bool) {
+        let top = top_level_lines(source, as_main);
+        let calls = |callee: &str| -> Vec<(u32, &str, &str)> {
+            let method = callee == "from_pretrained(";
+            word_calls(source, callee, method).into_iter().filter(|(line, _, _)| top.contains(line)).collect()
+        };
+        for callee in ["os.makedirs(", "makedirs(", "os.mkdir("] {
+            for (line, args, _) in calls(callee) {
+                let exist_ok = python_keyword(args, "exist_ok").is_some_and(|v| v == "True");
+                let first = split_top_level(args)[0];
+                // A path taken from an unset variable's fallback may be set as a Space variable: no evidence.
+                if let Some((target, None)) = python_eval(first, source, vars, 0) {
+                    let how = format!("{}({first})", callee.trim_end_matches('('));
+                    self.write(&target, At { path, line }, vars, how, exist_ok);
+                }
+            }
+        }
+        for callee in ["Path(", "pathlib.Path("] {
+            for (line, args, after) in calls(callee) {
+                let first = split_top_level(args)[0];
+                let Some(method) =
+                    [".mkdir(", ".write_text(", ".write_bytes(", ".touch("].into_iter().find(|m| after.starts_with(m))
+                else {
+                    continue;
+                };
+                let exist_ok = method == ".mkdir(" && after.lines().next().is_some_and(|l| l.contains("exist_ok=True"));
+                // A path taken from an unset variable's fallback may be set as a Space variable: no evidence.
+                if let Some((target, None)) = python_eval(first, source, vars, 0) {
+                    let how = format!("Path({first}){}...)", method);
+                    self.write(&target, At { path, line }, vars, how, exist_ok);
+                }
+            }
+        }
+        for (line, args, _) in calls("open(") {
+            let parts = split_top_level(args);
+            let mode = python_keyword(args, "mode").or_else(|| parts.get(1).copied().filter(|p| !p.contains('=')));
+            let writes = mode.and_then(python_string_literal).is_some_and(|m| m.contains(['w', 'a', 'x', '+']));
+            if writes && let Some((target, None)) = python_eval(parts[0], source, vars, 0) {
+                self.write(
+                    &target,
+                    At { path, line },
+                    vars,
+                    format!("open({}, {})", parts[0].trim(), mode.unwrap_or_default()),
+                    false,
+                );
+            }
+        }
+        // Downloads from the Hub land in its cache, under HOME unless told otherwise.
+        let downloads: [(&str, &[&str]); 4] = [
+            ("from_pretrained(", &["transformers", "diffusers", "sentence_transformers", "peft", "timm"]),
+            ("pipeline(", &["transformers"]),
+            ("hf_hub_download(", &["huggingface_hub"]),
+            ("snapshot_download(", &["huggingface_hub"]),
+        ];
+        for (callee, modules) in downloads {
+            if !modules.iter().any(|m| python_imports(source, m)) {
+                continue;
+            }
+            for (line, args, _) in calls(callee) {
+                // A local directory (a path, or a folder of the repository) is read, not downloaded.
+                let local =
+                    |name: &str| name.starts_with(['.', '/']) || self.project.paths().any(|p| p.starts_with(&format!("{name}/")));
+                let reads_local = [Some(split_top_level(args)[0]), python_keyword(args, "model")]
+                    .into_iter()
+                    .flatten()
+                    .any(|expr| python_eval(expr, source, vars, 0).is_some_and(|(name, _)| local(&name)));
+                if reads_local {
+                    continue;
+                }
+                let target = match python_keyword(args, "cache_dir").or_else(|| python_keyword(args, "local_dir")) {
+                    Some(dir) => python_eval(dir, source, vars, 0).and_then(|(d, unset)| unset.is_none().then_some(d)),
+                    None => hub_cache(vars),
+                };
+                if let Some(target) = target {
+                    let how = format!("{callee}...)");
+                    if self.write(&target, At { path, line }, vars, how, true)
+                        && let Some(last) = self.found.writes.last_mut()
+                    {
+                        last.download = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A port word that did not expand: when it names an unset port variable (`$PORT`, `${PORT}`), the
+    /// server gets an empty port.
+    fn unset_port(&mut self, word: &str, vars: &Vars, at: At<'_>, how: String) {
+        let Some(var) = referenced_variables(word).into_iter().find(|v| is_port_variable(v) && !vars.contains_key(v.as_str()))
+        else {
+            return;
+        };
+        self.found.unset_ports.push(UnsetPort { var, path: at.path.to_string(), line: at.line, how });
+    }
+
+    /// A Python port expression that reads an unset variable without a default (`os.environ["PORT"]`,
+    /// `int(os.getenv("PORT"))`): it raises before the server starts.
+    fn python_unset_port(&mut self, expr: &str, source: &str, vars: &Vars, at: At<'_>, how: &str) {
+        let mut expr = expr.trim();
+        for _ in 0..MAX_PYTHON_DEPTH {
+            if let Some(inner) = expr.strip_prefix("int(").and_then(|e| e.strip_suffix(')')) {
+                expr = inner.trim();
+            } else if let Some(value) =
+                expr.chars().all(|c| c.is_alphanumeric() || c == '_').then(|| python_assignment(source, expr)).flatten()
+            {
+                expr = value;
+            } else {
+                break;
+            }
+        }
+        if let Some((name, None)) = env_call(expr)
+            && is_port_variable(name)
+            && !vars.contains_key(name)
+        {
+            let how = format!("{how} reads {name} with no default and fails before listening");
+            self.found.unset_ports.push(UnsetPort { var: name.to_string(), path: at.path.to_string(), line: at.line, how });
         }
     }
 
     fn port(&mut self, port: u16, at: At<'_>, how: String) {
-        self.found.ports.push(Port { port, path: at.path.to_string(), line: at.line, how });
+        self.fallback_port(port, at, how, None);
+    }
+
+    /// A port that is `unset`'s fallback, when that variable is left unset.
+    fn fallback_port(&mut self, port: u16, at: At<'_>, how: String, unset: Option<String>) {
+        self.found.ports.push(Port { port, path: at.path.to_string(), line: at.line, how, unset });
     }
 
     fn loopback(&mut self, at: At<'_>, how: String) {
@@ -515,8 +935,9 @@ fn logical_lines(text: &str) -> Vec<(u32, &str)> {
     lines
 }
 
-/// `environ.get("PORT", d)` / `getenv("PORT", d)` at the start of `code`: the port it yields.
-fn python_env_lookup(code: &str, vars: &Vars, name: &str) -> Option<String> {
+/// `environ.get("PORT", d)` / `getenv("PORT", d)` at the start of `code`: the port it yields, and `name`
+/// when that is the fallback of an unset variable.
+fn python_env_lookup(code: &str, vars: &Vars, name: &str) -> Option<(String, Option<String>)> {
     let open = code.find('(')? + 1;
     let args = &code[open..open + balanced(&code[open..])?];
     let parts = split_top_level(args);
@@ -524,9 +945,300 @@ fn python_env_lookup(code: &str, vars: &Vars, name: &str) -> Option<String> {
         return None;
     }
     match vars.get(name) {
-        Some(v) => Some(v.clone()),
-        None => python_value(parts.get(1).copied(), vars),
+        Some(v) => Some((v.clone(), None)),
+        None => python_value(parts.get(1).copied(), vars).map(|v| (v, Some(name.to_string()))),
     }
+}
+
+/// How deep names assigned to names are followed in Python.
+const MAX_PYTHON_DEPTH: usize = 4;
+
+/// A Python expression's value as far as a port or a path goes: string and number literals, `int()`,
+/// `str()` or `Path()` of one, environment lookups (`os.environ.get("X", d)`, `os.getenv("X", d)`,
+/// `os.environ["X"]`, `os.getenv("X") or d`), `os.path.join(...)`, and names assigned in `source`. With
+/// the variable whose fallback gave the value, when the image leaves it unset.
+fn python_eval(expr: &str, source: &str, vars: &Vars, depth: usize) -> Option<(String, Option<String>)> {
+    if depth > MAX_PYTHON_DEPTH {
+        return None;
+    }
+    let expr = expr.trim();
+    if let Some((left, right)) = split_or(expr) {
+        return match env_call(left) {
+            Some((name, None)) => match vars.get(name) {
+                Some(v) if !v.is_empty() => Some((v.clone(), None)),
+                _ => python_eval(right, source, vars, depth + 1).map(|(v, _)| (v, Some(name.to_string()))),
+            },
+            _ => python_eval(left, source, vars, depth + 1).or_else(|| python_eval(right, source, vars, depth + 1)),
+        };
+    }
+    for wrapper in ["int(", "str(", "float(", "Path(", "pathlib.Path(", "os.path.abspath("] {
+        if let Some(inner) = expr.strip_prefix(wrapper)
+            && let Some(len) = balanced(inner)
+            && inner[len + 1..].trim().is_empty()
+        {
+            return python_eval(split_top_level(&inner[..len])[0], source, vars, depth + 1);
+        }
+    }
+    if let Some(s) = python_string_literal(expr) {
+        return Some((s.to_string(), None));
+    }
+    if !expr.is_empty() && expr.chars().all(|c| c.is_ascii_digit()) {
+        return Some((expr.to_string(), None));
+    }
+    if let Some((name, default)) = env_call(expr) {
+        return match (vars.get(name), default) {
+            (Some(v), _) => Some((v.clone(), None)),
+            (None, Some(default)) => python_eval(default, source, vars, depth + 1).map(|(v, _)| (v, Some(name.to_string()))),
+            (None, None) => None,
+        };
+    }
+    if let Some(inner) = expr.strip_prefix("os.path.join(")
+        && let Some(len) = balanced(inner)
+        && inner[len + 1..].trim().is_empty()
+    {
+        let mut joined = String::new();
+        for part in split_top_level(&inner[..len]) {
+            let (value, _) = python_eval(part, source, vars, depth + 1)?;
+            joined = if value.starts_with('/') || joined.is_empty() { value } else { format!("{joined}/{value}") };
+        }
+        return Some((joined, None));
+    }
+    let is_name =
+        expr.starts_with(|c: char| c.is_alphabetic() || c == '_') && expr.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if is_name && !matches!(expr, "True" | "False" | "None") {
+        return python_eval(python_assignment(source, expr)?, source, vars, depth + 1);
+    }
+    None
+}
+
+/// `a or b` at the top level of a Python expression (outside brackets and strings), in one pass.
+fn split_or(expr: &str) -> Option<(&str, &str)> {
+    let (i, _) = top_level_chars(expr).find(|&(i, c)| c == ' ' && expr[i..].starts_with(" or "))?;
+    Some((&expr[..i], &expr[i + " or ".len()..]))
+}
+
+/// An environment lookup: its variable name and default expression, if any.
+fn env_call(expr: &str) -> Option<(&str, Option<&str>)> {
+    if let Some(inner) = expr.strip_prefix("os.environ[").and_then(|e| e.strip_suffix(']')) {
+        return Some((python_string_literal(inner)?, None));
+    }
+    let rest = ["os.environ.get(", "environ.get(", "os.getenv(", "getenv("].into_iter().find_map(|p| expr.strip_prefix(p))?;
+    let len = balanced(rest)?;
+    if !rest[len + 1..].trim().is_empty() {
+        return None;
+    }
+    let parts = split_top_level(&rest[..len]);
+    Some((python_string_literal(parts[0])?, parts.get(1).map(|d| d.trim())))
+}
+
+/// The expression first assigned to `name` at the smallest indentation (`NAME = ...`, `NAME: int = ...`).
+fn python_assignment<'a>(source: &'a str, name: &str) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for raw in source.lines() {
+        let code = python_code(raw);
+        let indent = code.len() - code.trim_start().len();
+        let Some(rest) = code.trim_start().strip_prefix(name) else { continue };
+        let rest = match rest.trim_start().strip_prefix(':') {
+            Some(annotated) => annotated.split_once('=').map(|(_, v)| v),
+            None => rest.trim_start().strip_prefix('='),
+        };
+        if let Some(value) = rest.filter(|v| !v.starts_with('='))
+            && best.is_none_or(|(i, _)| indent < i)
+        {
+            best = Some((indent, value.trim()));
+        }
+    }
+    best.map(|(_, v)| v)
+}
+
+/// 1-based numbers of the lines of Python `source` that run when the file runs: outside `def` and
+/// `class` bodies (and their decorators).
+/// `as_main`: the file is run as a script, so its `if __name__ == "__main__":` block runs too (not when a
+/// server imports it as a module).
+fn top_level_lines(source: &str, as_main: bool) -> BTreeSet<u32> {
+    let mut lines = BTreeSet::new();
+    let mut in_def = false;
+    for (i, raw) in source.lines().enumerate() {
+        let code = python_code(raw);
+        if code.trim().is_empty() {
+            continue;
+        }
+        if !code.starts_with([' ', '\t']) {
+            in_def = ["def ", "async def ", "class ", "@"].iter().any(|p| code.starts_with(p))
+                || (!as_main && code.starts_with("if __name__"));
+        }
+        if !in_def {
+            lines.insert(u32::try_from(i + 1).unwrap_or(u32::MAX));
+        }
+    }
+    lines
+}
+
+/// Calls of `callee` (e.g. `open(`) as a whole word (`method`: as `.callee(`), comments ignored: the
+/// 1-based line, the argument text and the text after the closing parenthesis.
+fn word_calls<'a>(source: &'a str, callee: &str, method: bool) -> Vec<(u32, &'a str, &'a str)> {
+    // An app has a few such calls; the bound keeps the scan linear.
+    const MAX_CALLS: usize = 64;
+    let mut calls = Vec::new();
+    let mut offset = 0;
+    for (i, line) in source.split_inclusive('\n').enumerate() {
+        let code = python_code(line);
+        for (pos, _) in code.match_indices(callee) {
+            let ok = match code[..pos].chars().next_back() {
+                Some(c) if c.is_alphanumeric() || c == '_' => false,
+                Some('.') => method,
+                _ => !method,
+            };
+            let open = offset + pos + callee.len();
+            if let Some(len) = balanced(&source[open..]).filter(|_| ok) {
+                calls.push((u32::try_from(i + 1).unwrap_or(u32::MAX), &source[open..open + len], &source[open + len + 1..]));
+                if calls.len() >= MAX_CALLS {
+                    return calls;
+                }
+            }
+        }
+        offset += line.len();
+    }
+    calls
+}
+
+/// Where the Hugging Face libraries cache downloads, from the environment (HOME last).
+fn hub_cache(vars: &Vars) -> Option<String> {
+    if let Some(dir) = ["HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE"].iter().find_map(|n| vars.get(*n)) {
+        return Some(dir.clone());
+    }
+    if let Some(home) = vars.get("HF_HOME") {
+        return Some(format!("{home}/hub"));
+    }
+    if let Some(cache) = vars.get("XDG_CACHE_HOME") {
+        return Some(format!("{cache}/huggingface/hub"));
+    }
+    vars.get("HOME").map(|home| format!("{home}/.cache/huggingface/hub"))
+}
+
+/// Flags of curl that take a value.
+const CURL_VALUE_FLAGS: &[&str] =
+    &["-o", "--output", "-H", "--header", "-d", "--data", "-X", "--request", "-u", "--user", "-A", "-e", "-m", "-w", "--retry"];
+
+/// The operands of a command (not its flags, the values of `value_flags`, or redirections).
+fn operands<'a>(args: &'a [String], value_flags: &[&str]) -> Vec<&'a String> {
+    let mut ops = Vec::new();
+    let mut options = true;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let op = arg.trim_start_matches(|c: char| c.is_ascii_digit() || c == '&');
+        if op.starts_with(['>', '<']) {
+            if op.trim_start_matches(['>', '<']).is_empty() {
+                iter.next();
+            }
+            continue;
+        }
+        if options && arg == "--" {
+            options = false;
+        } else if options && arg.starts_with('-') && arg.len() > 1 {
+            if value_flags.contains(&arg.as_str()) {
+                iter.next();
+            }
+        } else {
+            ops.push(arg);
+        }
+    }
+    ops
+}
+
+/// A path word as the shell would see it: `~` and variables expanded, relative to `PWD`, normalised.
+/// `None` when it cannot be known (an unknown variable, a glob, no known working directory).
+pub fn resolve_path(word: &str, vars: &Vars) -> Option<String> {
+    let word = match word.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("$HOME{rest}"),
+        _ => word.to_string(),
+    };
+    let expanded = shell::expand(&word, vars)?;
+    if expanded.is_empty() || expanded.contains(['*', '?', '[', '`', '$']) {
+        return None;
+    }
+    let path = if expanded.starts_with('/') { expanded } else { format!("{}/{expanded}", vars.get("PWD")?) };
+    Some(normalize_path(&path))
+}
+
+/// `/a/./b/../c/` → `/a/c`.
+pub fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The names of the variables a word expands (`$NAME`, `${NAME}`, `${NAME:-x}`).
+fn referenced_variables(word: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = word;
+    while let Some(at) = rest.find('$') {
+        let after = rest[at + 1..].strip_prefix('{').unwrap_or(&rest[at + 1..]);
+        let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+        if end > 0 {
+            names.push(after[..end].to_string());
+        }
+        rest = &rest[at + 1..];
+    }
+    names
+}
+
+/// The variable of the first `${NAME:-default}` (or `-`, `:=`, `=`) in `word` whose default is used
+/// because `vars` leaves NAME unset (or empty, for the `:` forms).
+fn unset_default(word: &str, vars: &Vars) -> Option<String> {
+    let mut rest = word;
+    while let Some(at) = rest.find("${") {
+        let inner = &rest[at + 2..];
+        let end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(inner.len());
+        let (name, op) = inner.split_at(end);
+        let colon = op.starts_with(":-") || op.starts_with(":=");
+        if !name.is_empty() && (colon || op.starts_with(['-', '='])) {
+            match vars.get(name) {
+                None => return Some(name.to_string()),
+                Some(v) if v.is_empty() && colon => return Some(name.to_string()),
+                Some(_) => {}
+            }
+        }
+        rest = inner;
+    }
+    None
+}
+
+/// A line of JavaScript without a `//` comment (a line-local approximation).
+fn js_code(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with("//") || trimmed.starts_with("/*") || trimmed.starts_with('*') {
+        return "";
+    }
+    line.find(" //").map_or(line, |i| &line[..i])
+}
+
+/// After `process.env`: `.NAME` or `["NAME"]`, and the text after it.
+fn js_env_name(rest: &str) -> Option<(&str, &str)> {
+    if let Some(r) = rest.strip_prefix('.') {
+        let end = r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(r.len());
+        return (end > 0).then(|| r.split_at(end));
+    }
+    let r = rest.strip_prefix('[')?.trim_start();
+    let quote = r.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))?;
+    let r = &r[1..];
+    let end = r.find(quote)?;
+    Some((&r[..end], r[end + 1..].trim_start().strip_prefix(']')?))
+}
+
+/// A port number at the start of JavaScript text (`3000`, `"3000"`).
+fn js_number(text: &str) -> Option<u16> {
+    let t = text.trim_start().trim_start_matches(['"', '\'', '`']);
+    let end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    t[..end].parse().ok()
 }
 
 #[cfg(test)]
@@ -663,6 +1375,116 @@ mod tests {
         assert_eq!((ports(&l), l.loopback.len()), (vec![(5000, "app.py", 3)], 1));
         let stdlib = "import os\nPORT = int(os.environ.get(\"PORT\", \"7860\"))\nREDIS = os.environ.get('REDIS_PORT', 6379)\n";
         assert_eq!(ports(&exec(&[("app.py", stdlib)], &["python", "app.py"])), [(7860, "app.py", 2)]);
+    }
+
+    fn writes(l: &Listening) -> Vec<(&str, &str, u32, bool)> {
+        l.writes.iter().map(|w| (w.target.as_str(), w.path.as_str(), w.line, w.if_missing)).collect()
+    }
+
+    #[test]
+    fn fallbacks_of_unset_variables_are_marked() {
+        let l = shell(&[], "uvicorn app:app --host 0.0.0.0 --port ${PORT:-8000}", &[]);
+        assert_eq!(l.ports[0].unset.as_deref(), Some("PORT"));
+        let l = shell(&[], "uvicorn app:app --host 0.0.0.0 --port ${PORT:-8000}", &[("PORT", "7860")]);
+        assert_eq!((l.ports[0].port, l.ports[0].unset.as_deref()), (7860, None));
+        let l = shell(&[], "uvicorn app:app --host 0.0.0.0 --port 8000", &[]);
+        assert_eq!(l.ports[0].unset, None);
+        let app = "import os\nimport uvicorn\nPORT: int = int(os.getenv('PORT', '9000'))\nuvicorn.run(app, host='0.0.0.0', port=PORT)\n";
+        let l = exec(&[("main.py", app)], &["python", "main.py"]);
+        assert_eq!((ports(&l), l.ports[0].unset.as_deref()), (vec![(9000, "main.py", 4)], Some("PORT")));
+        assert_eq!(unset_default("${A:-1}${B:-2}", &vars(&[("A", "x")])).as_deref(), Some("B"));
+        assert_eq!(unset_default("${A:-1}", &vars(&[("A", "")])).as_deref(), Some("A"));
+        assert_eq!(unset_default("${A-1}", &vars(&[("A", "")])), None);
+    }
+
+    #[test]
+    fn node_servers() {
+        let js = "const port = process.env['PORT'] || '3000'; // default\nserver.listen(port);\n";
+        let l = exec(&[("server.js", js)], &["node", "server.js"]);
+        assert_eq!((ports(&l), l.ports[0].unset.as_deref()), (vec![(3000, "server.js", 1)], Some("PORT")));
+        let l = exec(&[("app.js", "app.listen(8080, 'localhost')\n")], &["pm2-runtime", "app.js"]);
+        assert_eq!((ports(&l), l.loopback.len()), (vec![(8080, "app.js", 1)], 1));
+        let pkg = [("package.json", "{\"scripts\": {\"serve\": \"next start -p 7860\"}}")];
+        assert_eq!(ports(&exec(&pkg, &["yarn", "serve"])), [(7860, "package.json", 1)]);
+        let l = exec(&[("package.json", "{\"scripts\": {\"start\": \"next start\"}}")], &["npm", "start"]);
+        assert_eq!((ports(&l), l.ports[0].unset.as_deref()), (vec![(3000, "package.json", 1)], Some("PORT")));
+        assert_eq!(ports(&exec(&[], &["serve", "-s", "build", "-l", "7860"])), [(7860, "Dockerfile", 9)]);
+    }
+
+    #[test]
+    fn shell_writes_resolve_against_the_working_directory() {
+        let script = "mkdir -p out cache/x\necho hi > log.txt 2>&1\ncd /srv && touch a\ncp a.txt b.txt\ngit clone https://h/x/repo.git\nwget -q https://h/m.bin\ncurl -sL -o /opt/x.bin https://h/x\nhf download org/m --local-dir ./models\necho x > /dev/null\n";
+        let l = shell(&[("run.sh", script)], "bash run.sh", &[("PWD", "/app")]);
+        assert_eq!(
+            writes(&l),
+            [
+                ("/app/out", "run.sh", 1, true),
+                ("/app/cache/x", "run.sh", 1, true),
+                ("/app/log.txt", "run.sh", 2, false),
+                ("/srv/a", "run.sh", 3, false),
+                ("/srv/b.txt", "run.sh", 4, false),
+                ("/srv/repo", "run.sh", 5, false),
+                ("/srv/m.bin", "run.sh", 6, false),
+                ("/opt/x.bin", "run.sh", 7, false),
+                ("/srv/models", "run.sh", 8, true),
+            ]
+        );
+        // No working directory known: relative paths are not guessed.
+        assert!(shell(&[], "mkdir out", &[]).writes.is_empty());
+        assert_eq!(
+            writes(&shell(&[], "mkdir ~/.cache", &[("HOME", "/home/user")])),
+            [("/home/user/.cache", "Dockerfile", 9, false)]
+        );
+    }
+
+    #[test]
+    fn python_writes_at_import_time() {
+        let app = "import os\nfrom pathlib import Path\nfrom huggingface_hub import hf_hub_download\nOUT = os.path.join('/app', 'out')\nos.makedirs(OUT, exist_ok=True)\nPath('cache').mkdir(parents=True, exist_ok=True)\nopen('log.txt', 'a').close()\nopen('config.json').read()\nhf_hub_download('org/m', 'w.bin')\nhf_hub_download('org/m', 'w.bin', local_dir='/tmp/m')\n\ndef later():\n    os.makedirs('never')\n\nif __name__ == '__main__':\n    os.mkdir('main-only')\n";
+        let v = vars(&[("PWD", "/app"), ("HOME", "/")]);
+        let run = scan_start(
+            &project(&[("app.py", app)], None),
+            StartCommand::Exec(&["python".into(), "app.py".into()]),
+            "Dockerfile",
+            1,
+            &v,
+        );
+        assert_eq!(
+            writes(&run),
+            [
+                ("/app/out", "app.py", 5, true),
+                ("/app/main-only", "app.py", 16, false),
+                ("/app/cache", "app.py", 6, true),
+                ("/app/log.txt", "app.py", 7, false),
+                ("/.cache/huggingface/hub", "app.py", 9, true),
+                ("/tmp/m", "app.py", 10, true),
+            ]
+        );
+        // Imported by uvicorn, the `__main__` block does not run.
+        let words: Vec<String> = ["uvicorn", "app:app", "--host", "0.0.0.0"].iter().map(|w| w.to_string()).collect();
+        let imported = scan_start(&project(&[("app.py", app)], None), StartCommand::Exec(&words), "Dockerfile", 1, &v);
+        assert!(!writes(&imported).iter().any(|w| w.0 == "/app/main-only"), "{:?}", writes(&imported));
+    }
+
+    #[test]
+    fn python_expressions() {
+        let source = "BASE = '/data'\nSUB = os.path.join(BASE, 'x')\nPORT = os.environ.get('PORT') or 7000\n";
+        let eval = |e: &str, v: &[(&str, &str)]| python_eval(e, source, &vars(v), 0);
+        assert_eq!(eval("SUB", &[]), Some(("/data/x".into(), None)));
+        assert_eq!(eval("int(PORT)", &[]), Some(("7000".into(), Some("PORT".into()))));
+        assert_eq!(eval("PORT", &[("PORT", "7860")]), Some(("7860".into(), None)));
+        assert_eq!(eval("str(Path('a'))", &[]), Some(("a".into(), None)));
+        assert_eq!(eval("os.environ['PORT']", &[]), None);
+        assert_eq!(eval("UNKNOWN", &[]), None);
+        assert_eq!(python_eval("A", "A = B\nB = A\n", &Vars::new(), 0), None, "cycles end");
+    }
+
+    #[test]
+    fn paths_normalise() {
+        assert_eq!(normalize_path("/a/./b/../c/"), "/a/c");
+        assert_eq!(normalize_path("/.."), "/");
+        assert_eq!(resolve_path("x/../y", &vars(&[("PWD", "/app")])).as_deref(), Some("/app/y"));
+        assert_eq!(resolve_path("*.log", &vars(&[("PWD", "/app")])), None);
+        assert_eq!(resolve_path("$NOPE/x", &Vars::new()), None);
     }
 
     #[test]

@@ -30,9 +30,9 @@ pub const NO_LAUNCH: RuleDef = RuleDef {
 
 pub const SHARE_TRUE: RuleDef = RuleDef {
     id: "gradio/share-true",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "launch(share=True) on a Space",
-    explanation: "Share links are not available on Spaces (the Space is already reachable): Gradio ignores the flag there with a warning.",
+    explanation: "Share links are not available on Spaces (the Space is already reachable): Gradio ignores the flag there with a warning, so it only adds noise to the logs.",
     fix: "Remove `share=True` from `launch()`.",
 };
 
@@ -40,7 +40,7 @@ pub const SERVER_PORT: RuleDef = RuleDef {
     id: "gradio/server-port",
     severity: Severity::Error,
     summary: "launch() sets a server_port other than 7860",
-    explanation: "The gradio SDK routes traffic to port 7860 (and sets GRADIO_SERVER_PORT to it); an app that listens elsewhere never gets a request.",
+    explanation: "The gradio SDK routes traffic to port 7860 (and sets GRADIO_SERVER_PORT to it); an app that listens elsewhere never gets a request. Other variables such as PORT are not set by the Hub, so a lookup of them gives its fallback.",
     fix: "Remove `server_port` from `launch()` (or set it to 7860).",
 };
 
@@ -121,8 +121,13 @@ fn app_rules(project: &Project, front_matter: &Value, findings: &mut Vec<Finding
             && let Some(port) = python_value(Some(value), &env).and_then(|v| v.parse::<u16>().ok())
             && port != GRADIO_PORT
         {
+            let fallback = if value.contains("environ") || value.contains("getenv") {
+                " (the variable it reads is not set on the Hub, so its fallback is used)"
+            } else {
+                ""
+            };
             findings.push(
-                finding(&SERVER_PORT, format!("launch(server_port={value}) listens on {port}, not {GRADIO_PORT}"))
+                finding(&SERVER_PORT, format!("launch(server_port={value}) listens on {port}{fallback}, not {GRADIO_PORT}"))
                     .at(app_file, line),
             );
         }
@@ -187,6 +192,11 @@ mod tests {
                 at("gradio/share-true", "app.py", Some(4))
             ]
         );
+        let severities: Vec<Severity> = check(&project(&[("app.py", app)], Some(fm()))).iter().map(|f| f.severity).collect();
+        // Gradio ignores share=True on Spaces (info); the port and the address break the Space (errors).
+        assert_eq!(severities, [Severity::Error, Severity::Error, Severity::Info]);
+        let message = &check(&project(&[("app.py", app)], Some(fm())))[1].message;
+        assert!(message.contains("listens on 8080 (the variable it reads is not set on the Hub"), "{message}");
         let fine = "import gradio as gr\ngr.Blocks().launch(share=False, server_port=7860, server_name=\"0.0.0.0\")\n";
         assert_eq!(run(&[("app.py", fine)], fm()), []);
         let env =

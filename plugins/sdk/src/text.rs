@@ -227,13 +227,12 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
     (0..=index).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0)
 }
 
-/// Python arguments split at top-level commas.
-pub fn split_top_level(args: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
+/// Byte offsets and characters of `expr` at the top level of a Python expression: outside brackets and
+/// string literals (the quotes themselves are not yielded).
+pub fn top_level_chars(expr: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
-    let mut start = 0;
-    for (i, c) in args.char_indices() {
+    expr.char_indices().filter(move |&(_, c)| {
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => {}
@@ -241,13 +240,20 @@ pub fn split_top_level(args: &str) -> Vec<&str> {
                 '"' | '\'' => quote = Some(c),
                 '(' | '[' | '{' => depth += 1,
                 ')' | ']' | '}' => depth = depth.saturating_sub(1),
-                ',' if depth == 0 => {
-                    parts.push(&args[start..i]);
-                    start = i + 1;
-                }
-                _ => {}
+                _ => return depth == 0,
             },
         }
+        false
+    })
+}
+
+/// Python arguments split at top-level commas.
+pub fn split_top_level(args: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, _) in top_level_chars(args).filter(|&(_, c)| c == ',') {
+        parts.push(&args[start..i]);
+        start = i + 1;
     }
     parts.push(&args[start..]);
     parts

@@ -48,7 +48,7 @@ pub const APP_FILE_NOT_BUILT: RuleDef = RuleDef {
 
 pub const BUILD_OUTPUT_COMMITTED: RuleDef = RuleDef {
     id: "static/build-output-committed",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "Build output is committed although the Hub builds it",
     explanation: "With `app_build_command` the Hub builds the Space in a job on each update and serves `app_file` from that build's output (the `refs/convert/build` ref), which replaces the directory of `app_file`: committed files there are never served and only make the repository bigger, and they go stale with every change.",
     fix: "Delete the build output directory from the repository and add it to .gitignore (e.g. `dist/`).",
@@ -663,6 +663,8 @@ mod tests {
         ))[0]
             .message;
         assert!(message.starts_with("1 file under dist/ committed (dist/index.html)"), "{message}");
+        // Stale files that are never served break nothing: style, not trouble.
+        assert_eq!(BUILD_OUTPUT_COMMITTED.severity, Severity::Info);
         // Other folders, and a root app_file, are not build output.
         let other = [("package.json", PACKAGE), ("distribution/a.js", ""), ("src/main.js", "")];
         assert_eq!(built("npm run build", Some("dist/index.html"), &other), []);

@@ -185,20 +185,24 @@ impl std::fmt::Display for FrontMatterError {
 /// Reads the YAML front matter of a README into JSON. Understands scalars, quoted strings, flow lists and block
 /// lists/maps one level deep, which covers Space configs; anything else is kept as a string.
 pub fn parse_front_matter(readme: &str) -> Result<Map<String, Value>, FrontMatterError> {
-    let text = readme.strip_prefix('\u{feff}').unwrap_or(readme);
+    // The Hub locates the block with `^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))`
+    // (huggingface_hub repocard.py says it is the server's regex): leading whitespace, a BOM included (JS
+    // `\s`), is skipped; the opening `---` takes nothing after it; the closing one may carry blanks.
+    let text = readme.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let skipped = readme[..readme.len() - text.len()].matches('\n').count();
     let mut lines = text.lines().enumerate();
     match lines.next() {
-        Some((_, first)) if first.trim_end() == "---" => {}
+        Some((_, "---")) => {}
         _ => return Err(FrontMatterError::Missing),
     }
     let mut body: Vec<(usize, &str)> = Vec::new();
     let mut closed = false;
     for (i, line) in lines {
-        if line.trim_end() == "---" || line.trim_end() == "..." {
+        if line.trim_end_matches([' ', '\t']) == "---" {
             closed = true;
             break;
         }
-        body.push((i + 1, line));
+        body.push((skipped + i + 1, line));
     }
     if !closed {
         return Err(FrontMatterError::Unterminated);
@@ -397,5 +401,19 @@ mod tests {
         assert_eq!(parse_front_matter("# no config\n"), Err(FrontMatterError::Missing));
         assert_eq!(parse_front_matter("---\nsdk: docker\n"), Err(FrontMatterError::Unterminated));
         assert!(matches!(parse_front_matter("---\nthis is not yaml\n---\n"), Err(FrontMatterError::Syntax { line: 2, .. })));
+    }
+
+    #[test]
+    fn front_matter_is_located_like_the_hub_does() {
+        // Leading blank lines and a BOM are skipped; line numbers still count them.
+        assert_eq!(parse_front_matter("\n\n---\nsdk: docker\n---\n").unwrap()["sdk"], "docker");
+        assert_eq!(parse_front_matter("\u{feff}---\nsdk: static\n---\n").unwrap()["sdk"], "static");
+        assert!(matches!(parse_front_matter("\n\n---\nnot yaml\n---\n"), Err(FrontMatterError::Syntax { line: 4, .. })));
+        // Blanks after the closing `---` are fine, after the opening one they are not; `...` closes nothing.
+        assert_eq!(parse_front_matter("---\nsdk: gradio\n--- \t\n").unwrap()["sdk"], "gradio");
+        assert_eq!(parse_front_matter("--- \nsdk: gradio\n---\n"), Err(FrontMatterError::Missing));
+        assert_eq!(parse_front_matter("---\nsdk: gradio\n...\n"), Err(FrontMatterError::Unterminated));
+        // A fenced block is text to the Hub.
+        assert_eq!(parse_front_matter("```yaml\n---\nsdk: docker\n---\n```\n"), Err(FrontMatterError::Missing));
     }
 }
