@@ -264,7 +264,7 @@ pub(crate) fn follow_stream(
         };
         let outcome = loop {
             buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
+            match crate::sse::read_line_capped(&mut reader, &mut buf, crate::sse::MAX_LINE_BYTES) {
                 Ok(0) => match parser.finish().and_then(|ev| deliver(ev, &mut seen, &mut failures)) {
                     Some(o) => break o,
                     None => break Outcome::Eof,

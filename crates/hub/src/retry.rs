@@ -89,10 +89,11 @@ pub fn server_wait(f: &AttemptFailure) -> Option<Duration> {
     if f.status == Some(429)
         && let Some((0, t)) = f.rate_limit.as_deref().and_then(parse_rate_limit)
     {
-        return Some(Duration::from_secs(t + 1));
+        // Saturating: `t=18446744073709551615` must read as "too long", not wrap to a retry at once.
+        return Some(Duration::from_secs(t.saturating_add(1)));
     }
     let secs: u64 = f.retry_after.as_deref()?.trim().parse().ok()?;
-    Some(Duration::from_secs(secs + 1))
+    Some(Duration::from_secs(secs.saturating_add(1)))
 }
 
 /// Decides what to do after failed attempt number `retries_done + 1`, given the time already slept.

@@ -1,6 +1,7 @@
 //! Server-Sent Events as the Hub sends Space logs (reference §4.6): `data: {"data": "...", "timestamp": "..."}`
 //! events separated by blank lines, with `: keep-alive` comments (or empty `data:` events) while idle.
 
+use std::io::{self, BufRead};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -37,11 +38,45 @@ pub enum SseEvent {
     Other(String),
 }
 
+/// The most of one line, and of one event's data, that is kept: a log line is a few KiB, and a stream
+/// that never ends its line or its event must not grow memory without bound.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// `read_until(b'\n')` that keeps at most `max` bytes of the line in `buf` (the rest of it is read and
+/// dropped). Returns the bytes consumed, 0 at the end of the stream.
+pub fn read_line_capped<R: BufRead + ?Sized>(reader: &mut R, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    let mut consumed = 0;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(consumed);
+        }
+        let (part, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (&chunk[..=i], true),
+            None => (chunk, false),
+        };
+        let room = max.saturating_sub(buf.len());
+        buf.extend_from_slice(&part[..part.len().min(room)]);
+        let n = part.len();
+        reader.consume(n);
+        consumed += n;
+        if done {
+            return Ok(consumed);
+        }
+    }
+}
+
 /// Incremental parser: feed lines (without their line break), get events at blank lines.
 #[derive(Debug, Default)]
 pub struct SseParser {
     data: String,
     has_data: bool,
+    /// The event's data went past [`MAX_LINE_BYTES`]; it is dropped when it ends.
+    overflow: bool,
 }
 
 impl SseParser {
@@ -64,8 +99,12 @@ impl SseParser {
             None => (line, ""),
         };
         if field == "data" {
-            self.data.push_str(value);
-            self.data.push('\n');
+            if self.data.len() + value.len() < MAX_LINE_BYTES {
+                self.data.push_str(value);
+                self.data.push('\n');
+            } else {
+                self.overflow = true;
+            }
             self.has_data = true;
         }
         // `event`, `id` and `retry` carry nothing the Hub uses for logs.
@@ -82,6 +121,10 @@ impl SseParser {
             return None;
         }
         self.has_data = false;
+        if std::mem::take(&mut self.overflow) {
+            self.data.clear();
+            return Some(SseEvent::Other(format!("(an event over {} KiB was dropped)", MAX_LINE_BYTES >> 10)));
+        }
         let mut data = std::mem::take(&mut self.data);
         data.pop();
         Some(parse_event_data(&data))

@@ -262,7 +262,8 @@ pub fn env_pairs(args: &str) -> Vec<(String, String)> {
     let words = shell::words(args);
     match words.first() {
         Some(first) if !first.contains('=') => {
-            let value = args.trim_start()[first.len()..].trim();
+            // The raw text after the name: `first` lost its quotes and escapes, so its length is no offset.
+            let value = args.trim_start().split_once(char::is_whitespace).map_or("", |(_, v)| v).trim();
             vec![(first.clone(), shell::words(value).join(" "))]
         }
         _ => words.into_iter().filter_map(|w| w.split_once('=').map(|(n, v)| (n.to_string(), v.to_string()))).collect(),
