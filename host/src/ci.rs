@@ -17,6 +17,8 @@ pub const WORKFLOW_PATH: &str = ".github/workflows/deploy-space.yml";
 pub const TOKEN_SECRET: &str = "HF_TOKEN";
 /// The repository variable naming the Space when `--space` was not given.
 pub const SPACE_VARIABLE: &str = "HF_SPACE";
+/// The repository variable that switches the workflow to Trusted Publishers (OIDC) when `true`.
+pub const TRUSTED_PUBLISHING_VARIABLE: &str = "HF_TRUSTED_PUBLISHING";
 /// spacesmith is not on crates.io: the workflow installs it from its Git repository.
 pub const DEFAULT_SPACESMITH_GIT: &str = "https://github.com/OWNER/spacesmith.git";
 
@@ -101,6 +103,10 @@ fn report(req: &CiRequest, action: Action) -> CiReport {
             why: "the Space to deploy to, OWNER/NAME (or run `spacesmith ci github --space OWNER/NAME --force`)".into(),
         });
     }
+    variables.push(RepoSetting {
+        name: TRUSTED_PUBLISHING_VARIABLE.into(),
+        why: "optional: `true` to deploy without a stored token, by Trusted Publishers (add this GitHub repository and workflow as a trusted publisher in the Space's Settings on the Hub first; the Space must exist)".into(),
+    });
     if req.spacesmith_git.is_none() {
         todo.push(format!(
             "set SPACESMITH_GIT in {WORKFLOW_PATH} to the Git URL spacesmith is installed from (it is not on crates.io), or rewrite it with `spacesmith ci github DIR --spacesmith-git URL --force`"
@@ -113,7 +119,9 @@ fn report(req: &CiRequest, action: Action) -> CiReport {
         space: req.space.as_ref().map(|s| s.to_string()),
         secrets: vec![RepoSetting {
             name: TOKEN_SECRET.into(),
-            why: "a Hugging Face token with write access to the Space (https://huggingface.co/settings/tokens)".into(),
+            why: format!(
+                "a Hugging Face token with write access to the Space (https://huggingface.co/settings/tokens); not used when {TRUSTED_PUBLISHING_VARIABLE} is `true`"
+            ),
         }],
         variables,
         todo,
@@ -136,7 +144,11 @@ pub fn github_workflow(space: Option<&SpaceId>, spacesmith_git: Option<&str>) ->
 # (Actions → Deploy Space → Run workflow). Written by `spacesmith ci github`.
 #
 # Needs the repository secret {TOKEN_SECRET} (Settings → Secrets and variables → Actions): a Hugging Face
-# token with write access. The Space's own secrets are set once with `spacesmith secrets`, not here.
+# token with write access. Or, with no stored token, Trusted Publishers: add this repository and workflow
+# as a trusted publisher in the Space's Settings on the Hub, then set the repository variable
+# {TRUSTED_PUBLISHING_VARIABLE} to `true`; the job then exchanges GitHub's OIDC id token for a 1-hour token
+# scoped to the Space (the Space must already exist). The Space's own secrets are set once with
+# `spacesmith secrets`, not here.
 # `spacesmith deploy` validates first, then waits for the Space to build and start, so this job fails
 # when the project has errors or the Space fails to build or start.
 name: Deploy Space
@@ -153,6 +165,8 @@ concurrency:
 
 permissions:
   contents: read
+  # Lets the job ask GitHub for an OIDC id token (Trusted Publishers); it grants no access by itself.
+  id-token: write
 
 env:
   {space_comment}
@@ -168,6 +182,9 @@ jobs:
     timeout-minutes: 60
     steps:
       - uses: actions/checkout@v5
+        with:
+          # The real content of Git LFS files: spacesmith refuses to upload LFS pointer files.
+          lfs: true
 
       - name: Install spacesmith
         run: |
@@ -176,6 +193,8 @@ jobs:
 
       - name: Deploy and wait for the Space to run
         env:
+          # Set only when {TRUSTED_PUBLISHING_VARIABLE} is `true`: then the OIDC exchange is used, else {TOKEN_SECRET}.
+          HF_OIDC_RESOURCE: ${{{{ vars.{TRUSTED_PUBLISHING_VARIABLE} == 'true' && format('spaces/{{0}}', env.SPACE) || '' }}}}
           {TOKEN_SECRET}: ${{{{ secrets.{TOKEN_SECRET} }}}}
         run: spacesmith deploy . --space "$SPACE" --timeout 30m
 "#
@@ -193,7 +212,18 @@ mod tests {
         let without = github_workflow(None, None);
         assert!(without.contains("SPACE: \"${{ vars.HF_SPACE }}\""), "{without}");
         assert!(without.contains("HF_TOKEN: ${{ secrets.HF_TOKEN }}"));
+        assert!(without.contains("  id-token: write\n"), "{without}");
+        assert!(
+            without.contains(
+                "HF_OIDC_RESOURCE: ${{ vars.HF_TRUSTED_PUBLISHING == 'true' && format('spaces/{0}', env.SPACE) || '' }}"
+            ),
+            "{without}"
+        );
         assert!(without.contains(DEFAULT_SPACESMITH_GIT));
         assert!(!without.contains('\t'), "YAML forbids tabs");
+        assert!(
+            without.contains("actions/checkout@v5\n        with:\n") && without.contains("          lfs: true\n"),
+            "{without}"
+        );
     }
 }

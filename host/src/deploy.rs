@@ -10,7 +10,8 @@ use serde::Serialize;
 use spacesmith_hub::plan::{self, PlanOptions, RemoteState, UploadPlan};
 use spacesmith_hub::{
     CommitInfo, CommitOptions, CreateSpace, ErrorKind, HubApi, HubError, LogService, SecretEntry, SpaceId, SpaceInfo,
-    SpaceRuntime, UploadEvent, UploadReport, VariableEntry, WaitOptions, WaitOutcome, WatchEvent, upload_with_progress,
+    SpaceRuntime, UploadEvent, UploadReport, VariableEntry, Visibility, WaitOptions, WaitOutcome, WatchEvent,
+    upload_with_progress,
 };
 use spacesmith_runtime::SecretStage;
 
@@ -24,7 +25,8 @@ use crate::secrets::{self, NeededSecret};
 pub struct DeployRequest {
     pub dir: PathBuf,
     pub space: SpaceId,
-    pub public: bool,
+    /// Visibility of a Space this deploy creates; an existing Space keeps its own.
+    pub visibility: Visibility,
     pub hardware: Option<String>,
     pub sleep_time: Option<i64>,
     pub secrets: Vec<SecretEntry>,
@@ -34,8 +36,12 @@ pub struct DeployRequest {
     pub create_pr: bool,
     /// Wait for the Space to settle, at most this long; `None` returns after the upload.
     pub wait: Option<Duration>,
+    /// How long a settled stage from before the commit is taken for the previous build's.
+    pub rebuild_grace: Duration,
     /// Delete remote files that no longer exist locally.
     pub delete: bool,
+    /// Also delete remote files the local project ignores (kept by default).
+    pub delete_ignored: bool,
     /// Deploy despite validation errors.
     pub force: bool,
     pub dry_run: bool,
@@ -47,7 +53,7 @@ pub enum DeployEvent<'a> {
     /// The Space was created.
     Created {
         url: &'a str,
-        private: bool,
+        visibility: Visibility,
     },
     /// Settings applied to an existing Space.
     Configured {
@@ -89,6 +95,8 @@ pub struct PlanSummary {
     pub added: Vec<String>,
     pub changed: Vec<String>,
     pub deleted: Vec<String>,
+    /// Remote files missing locally that the project ignores: kept (`--delete-ignored` deletes them).
+    pub kept_ignored: Vec<String>,
     pub unchanged: usize,
     pub bytes_to_send: u64,
 }
@@ -99,6 +107,7 @@ impl PlanSummary {
             added: p.added.iter().map(|f| f.path.clone()).collect(),
             changed: p.changed.iter().map(|f| f.path.clone()).collect(),
             deleted: p.deleted.clone(),
+            kept_ignored: p.kept_ignored.clone(),
             unchanged: p.unchanged.len(),
             bytes_to_send: p.bytes_to_send(),
         }
@@ -109,6 +118,8 @@ impl PlanSummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct AppliedSettings {
     pub private: Option<bool>,
+    /// Given at creation; `None` for an existing Space, which keeps its own.
+    pub visibility: Option<Visibility>,
     pub sdk: String,
     pub hardware: Option<String>,
     pub sleep_time: Option<i64>,
@@ -202,6 +213,9 @@ pub struct Deployer {
     projects: Arc<dyn ProjectService>,
     hardware: Arc<dyn HardwareResolver>,
     text_cap: u64,
+    /// Ask `whoami` before anything else (off for Trusted Publishers tokens: the exchange already proved
+    /// the token, and whether `whoami-v2` accepts a repo-scoped token is not documented).
+    check_token: bool,
 }
 
 impl Deployer {
@@ -212,7 +226,13 @@ impl Deployer {
         hardware: Arc<dyn HardwareResolver>,
         text_cap: u64,
     ) -> Self {
-        Deployer { api, logs, projects, hardware, text_cap }
+        Deployer { api, logs, projects, hardware, text_cap, check_token: true }
+    }
+
+    /// Whether the deploy checks the token with `whoami` first (default: yes).
+    pub fn with_token_check(mut self, check: bool) -> Self {
+        self.check_token = check;
+        self
     }
 
     fn needed_secrets(&self, dir: &Path) -> Result<Vec<NeededSecret>, AppError> {
@@ -269,7 +289,12 @@ fn secret_statuses(needed: &[NeededSecret], set: &[String], space: &SpaceId, dir
 
 impl DeployService for Deployer {
     fn deploy(&self, req: &DeployRequest, obs: &dyn DeployObserver) -> Result<DeployReport, AppError> {
-        let report = self.projects.validate(&req.dir)?;
+        let t = spacesmith_hub::timing::span("deploy.validate");
+        // One load serves every pass over the files: validation, the secrets scan, the LFS pointer check and
+        // the upload plan (which hashes the files read whole from memory).
+        let project = crate::project::load_project(&req.dir, self.text_cap)?;
+        let report = self.projects.validate_loaded(&req.dir, &project)?;
+        t.end();
         obs.event(DeployEvent::Validated(&report));
         if report.errors > 0 && !req.force {
             return Err(AppError::new(
@@ -284,19 +309,33 @@ impl DeployService for Deployer {
                 .hint("Add `sdk: docker` (or gradio, static) to the README front matter."));
         };
         let hardware = req.hardware.as_deref().map(|h| self.hardware.resolve(h)).transpose()?;
-        let needed = self.needed_secrets(&req.dir)?;
+        let t = spacesmith_hub::timing::span("deploy.secrets_scan");
+        let needed = secrets::scan(&project.files);
+        t.end();
         let given_secrets: Vec<String> = req.secrets.iter().map(|s| s.key.clone()).collect();
         let given_vars: Vec<String> = req.variables.iter().map(|v| v.key.clone()).collect();
 
+        // Pointer files would replace the real content on the Hub: refuse before anything is created.
+        let loaded = plan::LoadedProject::new(&project);
+        loaded.refuse_lfs_pointers()?;
         // Fail on a bad token before anything else talks to the Hub.
-        self.api.whoami()?;
+        let t = spacesmith_hub::timing::span("deploy.whoami_info");
+        if self.check_token {
+            self.api.whoami()?;
+        }
         let existing = self.existing(&req.space)?;
+        t.end();
         let created = existing.is_none();
         let mut url = self.web_url(&req.space);
-        let plan_opts =
-            PlanOptions { lfs_threshold: self.api.config().lfs_threshold, delete: req.delete, ..PlanOptions::default() };
+        let plan_opts = PlanOptions {
+            lfs_threshold: self.api.config().lfs_threshold,
+            delete: req.delete,
+            delete_ignored: req.delete_ignored,
+            ..PlanOptions::default()
+        };
         let settings = AppliedSettings {
-            private: if created { Some(!req.public) } else { existing.as_ref().map(|i| i.private) },
+            private: if created { Some(req.visibility != Visibility::Public) } else { existing.as_ref().map(|i| i.private) },
+            visibility: created.then_some(req.visibility),
             sdk: sdk.clone(),
             hardware: hardware.clone(),
             sleep_time: req.sleep_time,
@@ -307,12 +346,8 @@ impl DeployService for Deployer {
 
         if req.dry_run {
             let plan = match &existing {
-                Some(_) => plan::plan_folder(&*self.api, &req.space, &req.dir, &req.revision, &plan_opts)?,
-                None => {
-                    let files = plan::scan_folder(&req.dir)?;
-                    let hashed = plan::hash_files(&files, plan_opts.lfs_threshold, 2)?;
-                    plan::diff(hashed, &RemoteState::default(), &plan_opts)
-                }
+                Some(_) => loaded.plan(&*self.api, &req.space, &req.revision, &plan_opts)?,
+                None => plan::plan_folder_against(&req.dir, &RemoteState::default(), &plan_opts)?,
             };
             obs.event(DeployEvent::Planned(&plan));
             let mut set = given_secrets.clone();
@@ -343,15 +378,17 @@ impl DeployService for Deployer {
             // Secrets, variables and hardware go in with the creation, so the first build has them.
             let opts = CreateSpace {
                 sdk: sdk.clone(),
-                private: !req.public,
+                visibility: req.visibility,
                 hardware: hardware.clone(),
                 sleep_time: req.sleep_time,
                 secrets: req.secrets.clone(),
                 variables: req.variables.clone(),
                 exist_ok: false,
             };
+            let t = spacesmith_hub::timing::span("deploy.create");
             url = self.api.create_space(&req.space, &opts)?.url;
-            obs.event(DeployEvent::Created { url: &url, private: !req.public });
+            t.end();
+            obs.event(DeployEvent::Created { url: &url, visibility: req.visibility });
         } else {
             for s in &req.secrets {
                 self.api.add_secret(&req.space, s)?;
@@ -376,7 +413,9 @@ impl DeployService for Deployer {
             });
         }
 
-        let plan = plan::plan_folder(&*self.api, &req.space, &req.dir, &req.revision, &plan_opts)?;
+        let t = spacesmith_hub::timing::span("deploy.plan");
+        let plan = loaded.plan(&*self.api, &req.space, &req.revision, &plan_opts)?;
+        t.end();
         obs.event(DeployEvent::Planned(&plan));
         let commit_opts = CommitOptions {
             summary: req.message.clone().unwrap_or_else(|| "Deploy with spacesmith".into()),
@@ -384,10 +423,14 @@ impl DeployService for Deployer {
             revision: req.revision.clone(),
             create_pr: req.create_pr,
         };
+        let t = spacesmith_hub::timing::span("deploy.upload");
         let uploaded = upload_with_progress(&*self.api, &req.space, &plan, &commit_opts, &|e| obs.event(DeployEvent::Upload(e)))?;
+        t.end();
         obs.event(DeployEvent::Uploaded(&uploaded));
 
+        let t = spacesmith_hub::timing::span("deploy.list_secrets");
         let set: Vec<String> = self.api.list_secrets(&req.space)?.into_keys().collect();
+        t.end();
         let statuses = secret_statuses(&needed, &set, &req.space, &req.dir);
         obs.event(DeployEvent::Secrets(&statuses));
 
@@ -401,10 +444,16 @@ impl DeployService for Deployer {
         let mut outcome = None;
         if let (None, Some(timeout)) = (&not_waited, req.wait) {
             obs.event(DeployEvent::Waiting { timeout });
+            // A README-only commit may start no build on the Hub (unverified): then a Space still running
+            // the previous build is a success, not a stale answer.
+            let sent: Vec<&String> = uploaded.added.iter().chain(&uploaded.changed).collect();
+            let readme_only = uploaded.deleted.is_empty() && !sent.is_empty() && sent.iter().all(|p| *p == "README.md");
             let opts = WaitOptions {
                 timeout,
                 expect_sha: uploaded.commit.as_ref().map(|c| c.oid.clone()),
                 stream_logs: true,
+                rebuild_optional: readme_only,
+                rebuild_grace: req.rebuild_grace,
                 ..WaitOptions::default()
             };
             outcome = Some(self.logs.wait_for_stage(&req.space, &opts, &mut |e| obs.event(DeployEvent::Watch(e)))?);

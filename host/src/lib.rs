@@ -17,4 +17,5 @@ pub mod plugins;
 pub mod project;
 pub mod registry;
 pub mod secrets;
+pub mod space;
 pub mod writer;

@@ -102,8 +102,22 @@ pub trait ProjectService {
     fn new_project(&self, req: &NewRequest, force: bool, dry_run: bool) -> Result<NewReport, AppError>;
     /// Check a Space repository: front matter, common rules, then the rules of the plugin for its SDK.
     fn validate(&self, dir: &Path) -> Result<ValidationReport, AppError>;
+    /// [`validate`](Self::validate) of `project`, already loaded from `dir` with this service's text cap
+    /// ([`load_project`]): deploy loads a project once for every pass over it.
+    fn validate_loaded(&self, dir: &Path, project: &spacesmith_spec::project::Project) -> Result<ValidationReport, AppError> {
+        let _ = project;
+        self.validate(dir)
+    }
     /// Every rule: the shared ones, then each plugin's (or only `sdk`'s plugin's).
     fn rules(&self, sdk: Option<&str>) -> Result<Vec<RuleEntry>, AppError>;
+}
+
+/// Loads the Space repository in `dir` (files up to `text_cap` bytes read whole), as validation sees it.
+pub fn load_project(dir: &Path, text_cap: u64) -> Result<spacesmith_spec::project::Project, AppError> {
+    spacesmith_spec::project::load(dir, text_cap).map_err(|e| {
+        AppError::usage("PROJECT_UNREADABLE", format!("cannot validate {}: {e}", dir.display()))
+            .hint("Pass the directory of a Space repository (the one holding README.md).")
+    })
 }
 
 /// The implementation over a plugin registry.
@@ -153,11 +167,12 @@ impl ProjectService for Projects {
     }
 
     fn validate(&self, dir: &Path) -> Result<ValidationReport, AppError> {
-        let project = spacesmith_spec::project::load(dir, self.text_cap).map_err(|e| {
-            AppError::usage("PROJECT_UNREADABLE", format!("cannot validate {}: {e}", dir.display()))
-                .hint("Pass the directory of a Space repository (the one holding README.md).")
-        })?;
-        let checked = spacesmith_spec::check_project(&project);
+        let project = load_project(dir, self.text_cap)?;
+        self.validate_loaded(dir, &project)
+    }
+
+    fn validate_loaded(&self, dir: &Path, project: &spacesmith_spec::project::Project) -> Result<ValidationReport, AppError> {
+        let checked = spacesmith_spec::check_project(project);
         let mut findings = checked.findings;
         let front_matter = checked.front_matter.as_ref();
         let sdk = front_matter.and_then(|fm| fm.sdk()).map(str::to_string);

@@ -35,10 +35,15 @@ steps = w["jobs"]["deploy"]["steps"]
 uses = [s["uses"] for s in steps if "uses" in s]
 assert uses and all("@" in u for u in uses), uses
 assert uses[0].startswith("actions/checkout@v") and int(uses[0].split("@v")[1]) >= 4, uses
+assert steps[0]["with"]["lfs"] is True, steps[0]  # LFS content, not pointer files
 deploy = [s for s in steps if "spacesmith deploy" in s.get("run", "")]
 assert len(deploy) == 1, steps
 assert "--timeout 30m" in deploy[0]["run"] and "--no-wait" not in deploy[0]["run"], deploy
 assert deploy[0]["env"]["HF_TOKEN"] == "${{ secrets.HF_TOKEN }}", deploy
+# Trusted Publishers: GitHub mints id tokens only with this permission; the resource is the Space.
+assert w["permissions"] == {"contents": "read", "id-token": "write"}, w["permissions"]
+oidc = deploy[0]["env"]["HF_OIDC_RESOURCE"]
+assert "vars.HF_TRUSTED_PUBLISHING == 'true'" in oidc and "format('spaces/{0}', env.SPACE)" in oidc, oidc
 install = " ".join(s.get("run", "") for s in steps)
 assert "wasm32-wasip2" in install and "cargo" in install and "--locked" in install, install
 print("ok", w["env"]["SPACE"])

@@ -33,7 +33,15 @@ impl Hub {
     /// The binary with the Hub's endpoint and alice's token, and no other token source.
     fn cmd_with_token(&self, args: &[&str], token: Option<&str>) -> util::TestCommand {
         let mut c = self.dir.cmd(args);
-        for k in ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HUGGINGFACE_CO_STAGING", "API_TOKEN"] {
+        for k in [
+            "HF_TOKEN",
+            "HUGGING_FACE_HUB_TOKEN",
+            "HF_TOKEN_PATH",
+            "HUGGINGFACE_CO_STAGING",
+            "API_TOKEN",
+            "HF_OIDC_RESOURCE",
+            "HF_OIDC_ID_TOKEN",
+        ] {
             c.cmd.env_remove(k);
         }
         c = c.env("HF_ENDPOINT", &self.url).env("HF_HOME", self.dir.join("hf-home"));
@@ -216,6 +224,155 @@ fn deletes_propagate_unless_no_delete() {
     assert_eq!(paths(&v["plan"]["deleted"]), ["extra.txt"]);
     let files = hub.files("alice/app");
     assert!(!files.contains(&"extra.txt".to_string()) && files.contains(&".gitattributes".to_string()), "{files:?}");
+}
+
+/// Commits `path` with `text` to `space` through the Hub API, as the web UI or another tool would.
+fn upload_through_api(hub: &Hub, space: &str, path: &str, text: &str) {
+    let header = json!({ "key": "header", "value": { "summary": format!("Upload {path}"), "description": "" } });
+    let file = json!({ "key": "file", "value": { "path": path, "content": text, "encoding": "utf-8" } });
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut resp = agent
+        .post(format!("{}/api/spaces/{space}/commit/main", hub.url))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/x-ndjson")
+        .send(format!("{header}\n{file}\n"))
+        .expect("commit");
+    let body = resp.body_mut().read_to_string().unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "{body}");
+}
+
+#[test]
+fn remote_files_the_project_ignores_are_kept_unless_delete_ignored() {
+    let hub = Hub::start();
+    hub.run(&["new", "app", "--sdk", "gradio"], 0);
+    hub.dir.write("app/.gitignore", "models/\n*.log\n");
+    hub.run(&["deploy", "app", "--space", "alice/app", "--no-wait"], 0);
+    // A model added outside this project (web UI, API), ignored locally; and a file that is simply gone.
+    upload_through_api(&hub, "alice/app", "models/model.safetensors", "weights");
+    upload_through_api(&hub, "alice/app", "stale.txt", "old");
+    let has = |p: &str| hub.files("alice/app").contains(&p.to_string());
+
+    // The dry run shows both lists and changes nothing.
+    let run = hub.run(&["deploy", "app", "--space", "alice/app", "--dry-run"], 0);
+    assert!(run.stderr.contains("- stale.txt"), "{}", run.stderr);
+    assert!(run.stderr.contains("models/model.safetensors") && run.stderr.contains("--delete-ignored"), "{}", run.stderr);
+    let v = hub.run(&["deploy", "app", "--space", "alice/app", "--dry-run", "--json"], 0).json();
+    assert_eq!(paths(&v["plan"]["deleted"]), ["stale.txt"]);
+    assert_eq!(paths(&v["plan"]["kept_ignored"]), ["models/model.safetensors"]);
+    let v = hub.run(&["deploy", "app", "--space", "alice/app", "--dry-run", "--delete-ignored", "--json"], 0).json();
+    assert_eq!(paths(&v["plan"]["deleted"]), ["models/model.safetensors", "stale.txt"]);
+    assert!(paths(&v["plan"]["kept_ignored"]).is_empty());
+    assert!(has("models/model.safetensors") && has("stale.txt"));
+
+    // A deploy keeps the ignored model and deletes the stale file.
+    let v = hub.run(&["deploy", "app", "--space", "alice/app", "--no-wait", "--json"], 0).json();
+    assert_eq!(paths(&v["plan"]["deleted"]), ["stale.txt"]);
+    assert_eq!(paths(&v["plan"]["kept_ignored"]), ["models/model.safetensors"]);
+    assert!(has("models/model.safetensors") && !has("stale.txt"));
+
+    // --no-delete and --delete-ignored contradict each other.
+    hub.run(&["deploy", "app", "--space", "alice/app", "--no-wait", "--no-delete", "--delete-ignored"], 2);
+    // Asked explicitly, it goes.
+    let v = hub.run(&["deploy", "app", "--space", "alice/app", "--no-wait", "--delete-ignored", "--json"], 0).json();
+    assert_eq!(paths(&v["plan"]["deleted"]), ["models/model.safetensors"]);
+    assert!(!has("models/model.safetensors") && has("app.py"));
+}
+
+const LFS_POINTER: &str = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+
+#[test]
+fn git_lfs_pointer_files_are_refused_before_anything_is_created() {
+    let hub = Hub::start();
+    hub.run(&["new", "app", "--sdk", "gradio"], 0);
+    hub.dir.write("app/model.bin", LFS_POINTER);
+    hub.clear_requests();
+    let run = hub.run(&["deploy", "app", "--space", "alice/app", "--no-wait"], 2);
+    assert!(run.stderr.contains("model.bin") && run.stderr.contains("Git LFS pointer"), "{}", run.stderr);
+    assert!(run.stderr.contains("git lfs install && git lfs pull") && run.stderr.contains("lfs: true"), "{}", run.stderr);
+    assert_eq!(hub.repo("alice/app"), Value::Null, "nothing was created");
+    assert!(hub.requests().is_empty(), "{:?}", hub.requests());
+    let v = hub.run(&["deploy", "app", "--space", "alice/app", "--dry-run", "--json"], 2).json();
+    assert_eq!(v["error_code"], "LFS_POINTER_FILES");
+    // With the content fetched, the deploy goes through.
+    hub.dir.write("app/model.bin", "real content\n");
+    hub.run(&["deploy", "app", "--space", "alice/app", "--no-wait"], 0);
+    assert!(hub.files("alice/app").contains(&"model.bin".to_string()));
+}
+
+#[test]
+fn deploy_from_github_actions_by_trusted_publishing() {
+    use hub_emulator::oidc_issuer::FakeOidcIssuer;
+    let hub = Hub::start();
+    hub.scaffold_and_deploy("app", "gradio", "alice/app");
+    let job = json!({ "repository": "acme/app", "ref": "refs/heads/main", "workflow": "Deploy Space" });
+    let issuer = FakeOidcIssuer::start(job.clone()).unwrap();
+    let publisher = json!({ "resource": "spaces/alice/app", "issuer": issuer.url(), "jwks": issuer.jwks(), "claims": job });
+    hub.control("POST", "trusted-publishers", Some(publisher));
+    let in_actions = |issuer: &FakeOidcIssuer, args: &[&str]| {
+        hub.cmd_with_token(args, None)
+            .env("GITHUB_ACTIONS", "true")
+            .env("ACTIONS_ID_TOKEN_REQUEST_URL", issuer.request_url())
+            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", issuer.request_token())
+            .env("HF_OIDC_RESOURCE", "spaces/alice/app")
+    };
+    hub.dir.write("app/notes.txt", "from CI\n");
+    hub.clear_requests();
+    let run = clean(in_actions(&issuer, &["deploy", "app", "--space", "alice/app", "--no-wait", "--json"]).expect(0));
+    assert_eq!(paths(&run.json()["plan"]["added"]), ["notes.txt"]);
+    assert!(hub.files("alice/app").contains(&"notes.txt".to_string()));
+    assert_eq!(issuer.audiences(), std::slice::from_ref(&hub.url));
+    let reqs = hub.requests();
+    assert_eq!(reqs.iter().filter(|r| r["path"] == "/oauth/token").count(), 1, "{reqs:?}");
+    let commit = reqs.iter().find(|r| r["path"].as_str().unwrap().contains("/commit/")).unwrap();
+    assert_eq!(commit["user"], "alice");
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains("hf_jwt_") && !text.contains(issuer.request_token()), "{text}");
+    }
+
+    // A job the Space does not trust: exit 3 with what to do, and nothing uploaded.
+    let stranger = FakeOidcIssuer::start(json!({ "repository": "someone/fork" })).unwrap();
+    hub.dir.write("app/notes.txt", "changed\n");
+    let sha = hub.repo("alice/app")["sha"].clone();
+    let run = clean(in_actions(&stranger, &["deploy", "app", "--space", "alice/app", "--no-wait"]).expect(3));
+    assert!(run.stderr.contains("Trusted Publisher") && run.stderr.contains("HF_OIDC_RESOURCE"), "{}", run.stderr);
+    let v = clean(in_actions(&stranger, &["deploy", "app", "--space", "alice/app", "--no-wait", "--json"]).expect(3)).json();
+    assert_eq!(v["error_code"], "OIDC_EXCHANGE_FAILED");
+    assert_eq!(hub.repo("alice/app")["sha"], sha);
+}
+
+#[test]
+fn an_hf_auth_login_token_is_refreshed_before_a_deploy() {
+    let hub = Hub::start();
+    let login = hub.control("POST", "oauth/logins", Some(json!({ "user": "alice", "expiresIn": 600 })));
+    let (access, refresh) = (login["accessToken"].as_str().unwrap(), login["refreshToken"].as_str().unwrap());
+    let expires_at = login["expiresAt"].as_i64().unwrap();
+    hub.dir.write("hf-home/token", access);
+    hub.dir.write(
+        "hf-home/stored_tokens",
+        format!("[login]\nhf_token = {access}\nrefresh_token = {refresh}\nexpires_at = {expires_at}\n\n"),
+    );
+    hub.run(&["new", "app", "--sdk", "gradio"], 0);
+    let run = clean(hub.cmd_with_token(&["deploy", "app", "--space", "alice/app", "--no-wait"], None).expect(0));
+    assert!(run.stderr.contains("Refreshed the Hugging Face access token `login`"), "{}", run.stderr);
+    let new = std::fs::read_to_string(hub.dir.join("hf-home/token")).unwrap();
+    assert!(new.starts_with("hf_oauth_") && new != access);
+    assert!(!run.stderr.contains(&new) && !run.stderr.contains(access) && !run.stderr.contains(refresh));
+    assert_eq!(hub.repo("alice/app")["owner"], "alice");
+
+    // Revoked and expired: the deploy fails with exit 3 and says to log in again.
+    let stored = std::fs::read_to_string(hub.dir.join("hf-home/stored_tokens")).unwrap();
+    let rotated = stored.lines().find_map(|l| l.strip_prefix("refresh_token = ")).unwrap().to_string();
+    hub.control("POST", "oauth/revoke", Some(json!({ "refreshToken": rotated })));
+    let expired = hub.control("POST", "oauth/logins", Some(json!({ "user": "alice", "expiresIn": -60 })));
+    let old = expired["accessToken"].as_str().unwrap();
+    hub.dir.write("hf-home/token", old);
+    hub.dir.write(
+        "hf-home/stored_tokens",
+        format!("[login]\nhf_token = {old}\nrefresh_token = {rotated}\nexpires_at = {}\n\n", expired["expiresAt"]),
+    );
+    let run = clean(hub.cmd_with_token(&["deploy", "app", "--space", "alice/app", "--no-wait"], None).expect(3));
+    assert!(run.stderr.contains("expired") && run.stderr.contains("hf auth login"), "{}", run.stderr);
+    assert!(!run.stderr.contains(old), "{}", run.stderr);
 }
 
 #[test]
@@ -472,4 +629,303 @@ fn space_status_pause_restart_hardware_sleep_delete() {
     assert!(hub.repo("alice/app").is_object());
     hub.run(&["space", "delete", "alice/app", "--yes"], 0);
     assert_eq!(hub.repo("alice/app"), Value::Null);
+}
+
+// ---------- space dev-mode / duplicate / visibility / volumes ----------
+
+#[test]
+fn space_dev_mode_on_and_off() {
+    let hub = Hub::start();
+    hub.scaffold_and_deploy("app", "docker", "alice/app");
+    let v = hub.run(&["space", "dev-mode", "on", "alice/app", "--json"], 0).json();
+    assert_eq!(v["runtime"]["devMode"], true);
+    assert_eq!(hub.repo("alice/app")["space"]["devMode"], true);
+    let run = hub.run(&["space", "status", "alice/app"], 0);
+    assert!(run.stderr.contains("dev mode on"), "{}", run.stderr);
+    let run = hub.run(&["space", "dev-mode", "off", "alice/app"], 0);
+    assert!(run.stderr.contains("dev mode turned off for alice/app"), "{}", run.stderr);
+    assert_eq!(hub.repo("alice/app")["space"]["devMode"], false);
+    // The Hub refuses dev mode on static Spaces (always running).
+    hub.scaffold_and_deploy("site", "static", "alice/site");
+    let v = hub.run(&["space", "dev-mode", "on", "alice/site", "--json"], 2).json();
+    assert_eq!(v["success"], false);
+    assert!(v["message"].as_str().unwrap().contains("static"), "{v}");
+    assert_eq!(hub.repo("alice/site")["space"]["devMode"], false);
+}
+
+#[test]
+fn space_duplicate_copies_files_and_takes_the_given_settings() {
+    let hub = Hub::start();
+    hub.run(&["new", "app", "--sdk", "docker"], 0);
+    let secret = format!("API_TOKEN={SECRET_VALUE}");
+    hub.run(&["deploy", "app", "--space", "alice/app", "--secret", &secret, "--variable", "MODE=prod", "--no-wait"], 0);
+    let src = hub.repo("alice/app");
+
+    let other = format!("API_TOKEN={SECRET_VALUE}-copy");
+    let flags = "space duplicate alice/app alice/copy --hardware cpu-upgrade --sleep-time 1h --variable MODE=staging --json";
+    let mut args: Vec<&str> = flags.split(' ').collect();
+    args.extend(["--secret", &other]);
+    let v = hub.run(&args, 0).json();
+    assert_eq!(
+        (v["to"].clone(), v["visibility"].clone(), v["hardware"].clone()),
+        (json!("alice/copy"), json!("private"), json!("cpu-upgrade"))
+    );
+    assert_eq!((v["secrets"].clone(), v["missing_secrets"].clone()), (json!(["API_TOKEN"]), json!([])));
+    let copy = hub.repo("alice/copy");
+    assert_eq!(copy["files"], src["files"], "same files, same oids");
+    assert_eq!((copy["sha"].clone(), copy["commits"].clone()), (src["sha"].clone(), src["commits"].clone()), "history kept");
+    assert_eq!((copy["private"].clone(), copy["visibility"].clone()), (json!(true), json!("private")));
+    let sp = &copy["space"];
+    assert_eq!((sp["hardware"].clone(), sp["sleepTime"].clone()), (json!("cpu-upgrade"), json!(3600)));
+    let sha = |s: &str| {
+        use sha2::Digest;
+        sha2::Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    assert_eq!(sp["secrets"]["API_TOKEN"]["sha256"], sha(&format!("{SECRET_VALUE}-copy")));
+    assert_eq!(sp["variables"], json!({ "MODE": "staging" }));
+    // The source is untouched.
+    assert_eq!(hub.repo("alice/app")["space"]["variables"], json!({ "MODE": "prod" }));
+
+    // Never onto an existing Space.
+    let v = hub.run(&["space", "duplicate", "alice/app", "alice/copy", "--public", "--json"], 2).json();
+    assert_eq!(v["error_code"], "ALREADY_EXISTS");
+    assert!(v["hint"].as_str().unwrap().contains("never overwrites"), "{v}");
+    assert_eq!(hub.repo("alice/copy")["visibility"], "private");
+
+    // Public, without secrets: the source's secret names are reported, never their values.
+    let run = hub.run(&["space", "duplicate", "alice/app", "alice/open", "--public"], 0);
+    assert!(run.stderr.contains("Duplicated alice/app to alice/open (public)"), "{}", run.stderr);
+    assert!(run.stderr.contains("API_TOKEN") && run.stderr.contains("never copied"), "{}", run.stderr);
+    let open = hub.repo("alice/open");
+    assert_eq!((open["visibility"].clone(), open["space"]["secrets"].clone()), (json!("public"), json!({})));
+    // Anyone may copy a public Space into their own namespace; its secret names stay the owner's business.
+    let run = clean(hub.cmd_with_token(&["space", "duplicate", "alice/open", "bob/mine", "--json"], Some(BOB_TOKEN)).expect(0));
+    assert_eq!(run.json()["missing_secrets"], json!([]));
+    let mine = hub.repo("bob/mine");
+    assert_eq!((mine["owner"].clone(), mine["visibility"].clone()), (json!("bob"), json!("private")));
+    assert_eq!(mine["files"], open["files"]);
+    let v = hub.run(&["space", "duplicate", "alice/app", "alice/prot", "--protected", "--json"], 0).json();
+    assert_eq!(v["visibility"], "protected");
+    assert_eq!(hub.repo("alice/prot")["visibility"], "protected");
+
+    // Only into your own namespace; bad input stops before any request.
+    let v = hub.run(&["space", "duplicate", "alice/app", "bob/app", "--json"], 3).json();
+    assert_eq!(v["success"], false);
+    assert_eq!(hub.repo("bob/app"), Value::Null);
+    hub.run(&["space", "duplicate", "alice/app", "alice/x", "--public", "--private"], 2);
+    let v = hub.run(&["space", "duplicate", "alice/app", "alice/app", "--json"], 2).json();
+    assert_eq!(v["error_code"], "SAME_SPACE");
+    let v = hub.run(&["space", "duplicate", "alice/app", "alice/y", "--hardware", "cpu-upgrad", "--json"], 2).json();
+    assert!(
+        v["message"].as_str().unwrap().contains("cpu-upgrade") || v["hint"].as_str().unwrap_or("").contains("cpu-upgrade"),
+        "{v}"
+    );
+    assert_eq!(hub.repo("alice/y"), Value::Null);
+}
+
+#[test]
+fn space_visibility_public_private_protected() {
+    let hub = Hub::start();
+    hub.scaffold_and_deploy("app", "docker", "alice/app");
+    assert_eq!(hub.repo("alice/app")["visibility"], "private");
+    let v = hub.run(&["space", "visibility", "public", "alice/app", "--json"], 0).json();
+    assert_eq!((v["space"].clone(), v["visibility"].clone()), (json!("alice/app"), json!("public")));
+    let r = hub.repo("alice/app");
+    assert_eq!((r["private"].clone(), r["visibility"].clone()), (json!(false), json!("public")));
+    let run = hub.run(&["space", "visibility", "protected", "alice/app"], 0);
+    assert!(run.stderr.contains("alice/app is now protected"), "{}", run.stderr);
+    let r = hub.repo("alice/app");
+    assert_eq!((r["private"].clone(), r["visibility"].clone()), (json!(true), json!("protected")));
+    hub.run(&["space", "visibility", "private", "alice/app"], 0);
+    assert_eq!(hub.repo("alice/app")["visibility"], "private");
+    hub.run(&["space", "visibility", "secret", "alice/app"], 2);
+    // Another user cannot see it, let alone change it.
+    let run = clean(hub.cmd_with_token(&["space", "visibility", "public", "alice/app", "--json"], Some(BOB_TOKEN)).expect(2));
+    assert_eq!(run.json()["error_code"], "SPACE_NOT_FOUND");
+    assert_eq!(hub.repo("alice/app")["visibility"], "private");
+}
+
+#[test]
+fn space_volumes_list_set_delete() {
+    let hub = Hub::start();
+    hub.scaffold_and_deploy("app", "docker", "alice/app");
+    let v = hub.run(&["space", "volumes", "alice/app", "--json"], 0).json();
+    assert_eq!(v["volumes"], json!([]));
+    let run = hub.run(&["space", "volumes", "alice/app"], 0);
+    assert!(run.stderr.contains("alice/app has no volumes"), "{}", run.stderr);
+
+    let set = ["space", "volumes", "set", "alice/app", "--volume", "hf://datasets/alice/data@v1/train:/data", "--volume"];
+    let v = hub.run(&[&set[..], &["hf://buckets/alice/b:/mnt:rw", "--json"]].concat(), 0).json();
+    assert_eq!(v["volumes"].as_array().unwrap().len(), 2, "{v}");
+    let vols = hub.repo("alice/app")["space"]["volumes"].clone();
+    assert_eq!(
+        vols,
+        json!([
+            { "type": "dataset", "source": "alice/data", "mountPath": "/data", "revision": "v1", "path": "train", "readOnly": true },
+            { "type": "bucket", "source": "alice/b", "mountPath": "/mnt", "readOnly": false },
+        ])
+    );
+    let run = hub.run(&["space", "volumes", "alice/app"], 0);
+    assert!(run.stderr.contains("hf://datasets/alice/data@v1/train:/data:ro"), "{}", run.stderr);
+    let run = hub.run(&["space", "status", "alice/app"], 0);
+    assert!(run.stderr.contains("volume hf://buckets/alice/b:/mnt:rw"), "{}", run.stderr);
+    assert!(run.stderr.contains("hf://buckets/alice/b:/mnt:rw"), "{}", run.stderr);
+
+    // A new list that drops a mount needs --yes; nothing changes without it.
+    let v = hub.run(&["space", "volumes", "set", "alice/app", "--volume", "hf://buckets/alice/b:/mnt:rw", "--json"], 2).json();
+    assert_eq!(v["error_code"], "CONFIRMATION_REQUIRED");
+    assert!(v["message"].as_str().unwrap().contains("hf://datasets/alice/data@v1/train:/data:ro"), "{v}");
+    assert_eq!(hub.repo("alice/app")["space"]["volumes"], vols);
+    let v = hub
+        .run(&["space", "volumes", "set", "alice/app", "--volume", "hf://buckets/alice/b:/mnt:rw", "--yes", "--json"], 0)
+        .json();
+    assert_eq!(v["removed"][0]["uri"], "hf://datasets/alice/data@v1/train:/data:ro");
+    assert_eq!(hub.repo("alice/app")["space"]["volumes"].as_array().unwrap().len(), 1);
+
+    // Bad specs are refused before any request.
+    for bad in ["hf://alice/model:/x:rw", "alice/model:/x", "hf://alice/model"] {
+        let v = hub.run(&["space", "volumes", "set", "alice/app", "--volume", bad, "--json"], 2).json();
+        assert_eq!(v["error_code"], "BAD_VOLUME", "{bad}");
+    }
+
+    let v = hub.run(&["space", "volumes", "delete", "alice/app", "--json"], 2).json();
+    assert_eq!(v["error_code"], "CONFIRMATION_REQUIRED");
+    assert_eq!(hub.repo("alice/app")["space"]["volumes"].as_array().unwrap().len(), 1);
+    let run = hub.run(&["space", "volumes", "delete", "alice/app", "--yes"], 0);
+    assert!(run.stderr.contains("unmounted hf://buckets/alice/b:/mnt:rw"), "{}", run.stderr);
+    assert_eq!(hub.repo("alice/app")["space"]["volumes"], Value::Null);
+    // Already empty: nothing to remove is not an error.
+    hub.run(&["space", "volumes", "delete", "alice/app", "--yes"], 0);
+
+    // Static Spaces take no volumes.
+    hub.scaffold_and_deploy("site", "static", "alice/site");
+    let v = hub.run(&["space", "volumes", "set", "alice/site", "--volume", "hf://alice/m:/m", "--json"], 2).json();
+    assert!(v["message"].as_str().unwrap().contains("static"), "{v}");
+}
+
+#[test]
+fn deploy_protected_creates_a_protected_space() {
+    let hub = Hub::start();
+    hub.run(&["new", "app", "--sdk", "docker"], 0);
+    let v = hub.run(&["deploy", "app", "--space", "alice/app", "--protected", "--no-wait", "--json"], 0).json();
+    assert_eq!((v["settings"]["visibility"].clone(), v["settings"]["private"].clone()), (json!("protected"), json!(true)));
+    let r = hub.repo("alice/app");
+    assert_eq!((r["visibility"].clone(), r["private"].clone()), (json!("protected"), json!(true)));
+    let run = hub.run(&["deploy", "app", "--space", "alice/other", "--protected", "--dry-run"], 0);
+    assert!(run.stderr.contains("protected"), "{}", run.stderr);
+    hub.run(&["deploy", "app", "--space", "alice/x", "--protected", "--public"], 2);
+    assert_eq!(hub.repo("alice/x"), Value::Null);
+}
+
+// ---------- the wait after a commit (the runtime names no commit) ----------
+
+/// Appends `text` to a project file.
+fn append(hub: &Hub, rel: &str, text: &str) {
+    let mut s = hub.dir.read(rel);
+    s.push_str(text);
+    hub.dir.write(rel, s);
+}
+
+#[test]
+fn redeploys_report_the_new_build_not_the_stage_left_from_the_last_one() {
+    let hub = Hub::start();
+    hub.run(&["new", "app", "--sdk", "docker"], 0);
+    let v = hub.run(&["deploy", "app", "--space", "alice/app", "--json"], 0).json();
+    assert_eq!(v["outcome_code"], "RUNNING");
+    let good = hub.dir.read("app/Dockerfile");
+    // The Hub shows the previous build's stage for a while after each commit.
+    hub.control("POST", "config", Some(json!({ "rebuildDelaySeconds": 2.5 })));
+
+    // RUNNING → a failing build: exit 1 with the new build's log, not a "success" on the old RUNNING.
+    append(&hub, "app/Dockerfile", "RUN exit 7\n");
+    let run = hub.run(&["deploy", "app", "--space", "alice/app", "--force", "--json"], 1);
+    let v = run.json();
+    assert_eq!(v["outcome_code"], "BUILD_ERROR", "{}", run.stderr);
+    let tail = v["outcome"]["tail"].to_string();
+    assert!(tail.contains("exit 7"), "{tail}");
+    assert!(run.stderr.contains("RUNNING is the previous build's"), "the stale stage was met: {}", run.stderr);
+
+    // BUILD_ERROR → fixed: exit 0 once the new build runs, not a failure on the old BUILD_ERROR.
+    hub.dir.write("app/Dockerfile", &good);
+    let run = hub.run(&["deploy", "app", "--space", "alice/app", "--json"], 0);
+    assert_eq!(run.json()["outcome_code"], "RUNNING", "{}", run.stderr);
+    assert!(run.stderr.contains("BUILD_ERROR is the previous build's"), "{}", run.stderr);
+    let sha = hub.repo("alice/app")["sha"].clone();
+    assert_eq!(hub.repo("alice/app")["space"]["builtSha"], sha);
+}
+
+#[test]
+fn a_commit_the_hub_does_not_build_ends_after_the_grace_not_the_timeout() {
+    let hub = Hub::start();
+    // Whether the Hub rebuilds on a README-only commit is unverified: the emulator can be told not to.
+    hub.control("POST", "config", Some(json!({ "readmeOnlyRebuilds": false })));
+    hub.run(&["new", "app", "--sdk", "docker"], 0);
+    hub.run(&["deploy", "app", "--space", "alice/app"], 0);
+
+    // Running, README-only: the app is the previous build and that is fine.
+    append(&hub, "app/README.md", "\nMore words.\n");
+    let run = hub.run(&["deploy", "app", "--space", "alice/app", "--rebuild-grace", "3s", "--json"], 0);
+    let v = run.json();
+    assert_eq!((v["outcome_code"].as_str(), v["outcome"]["accepted"].as_bool()), (Some("NOT_REBUILT"), Some(true)));
+    assert!(run.stderr.contains("started no build for the README-only commit"), "{}", run.stderr);
+
+    // A failed build, then README-only: still failed, said to be the previous build's, exit 1.
+    append(&hub, "app/Dockerfile", "RUN exit 7\n");
+    hub.run(&["deploy", "app", "--space", "alice/app", "--force"], 1);
+    append(&hub, "app/README.md", "\nEven more words.\n");
+    let run = hub.run(&["deploy", "app", "--space", "alice/app", "--force", "--rebuild-grace", "3s", "--json"], 1);
+    let v = run.json();
+    assert_eq!((v["outcome_code"].as_str(), v["outcome"]["stage"].as_str()), (Some("NOT_REBUILT"), Some("BUILD_ERROR")));
+    assert!(run.stderr.contains("still BUILD_ERROR from the previous build"), "{}", run.stderr);
+    assert!(run.stderr.contains("space restart --factory"), "{}", run.stderr);
+}
+
+#[test]
+fn a_rate_limited_call_says_how_long_it_waits() {
+    let hub = Hub::start();
+    hub.scaffold_and_deploy("app", "docker", "alice/app");
+    // A short reset keeps the test quick; the message is the same for one of five minutes.
+    hub.fault(
+        json!({ "kind": "status", "status": 429, "count": 1, "path": "/api/spaces/alice/app/preupload/*", "retryAfter": 1 }),
+    );
+    append(&hub, "app/README.md", "\nchanged\n");
+    let run = hub.run(&["deploy", "app", "--space", "alice/app", "--no-wait", "--json"], 0);
+    assert!(
+        run.stderr.contains("the Hub is rate limiting requests; waiting 2 s (as the Hub asked), then attempt 2"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.json()["commit"]["commitOid"].is_string());
+}
+
+#[test]
+fn deploy_timings_name_each_phase_and_nothing_else() {
+    let hub = Hub::start();
+    hub.run(&["new", "timed-app", "--sdk", "static"], 0);
+    let args = ["deploy", "timed-app", "--space", "alice/timed-app", "--no-wait", "--secret", "API_TOKEN"];
+    let run =
+        clean(hub.cmd_with_token(&args, Some(TOKEN)).env("API_TOKEN", SECRET_VALUE).env("SPACESMITH_TIMINGS", "1").expect(0));
+    let lines: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("timing: ")).collect();
+    for phase in [
+        "cli.run",
+        "deploy.validate",
+        "deploy.whoami_info",
+        "deploy.create",
+        "deploy.plan",
+        "plan.hash",
+        "deploy.upload",
+        "upload.preupload",
+        "upload.commit",
+    ] {
+        assert!(lines.iter().any(|l| l.starts_with(&format!("timing: {phase} "))), "no {phase} in {lines:?}");
+    }
+    // `timing: NAME MS ms (START..END ms)`: a fixed name and numbers, nothing taken from the request.
+    for l in &lines {
+        let rest = l.strip_prefix("timing: ").unwrap();
+        let (name, numbers) = rest.split_once(' ').unwrap();
+        assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'), "{l}");
+        assert!(numbers.chars().all(|c| c.is_ascii_digit() || " .()ms".contains(c)), "{l}");
+    }
+    let quiet = hub.run(&["deploy", "timed-app", "--space", "alice/timed-app", "--no-wait"], 0);
+    assert!(!quiet.stderr.contains("timing:"), "{}", quiet.stderr);
 }

@@ -24,6 +24,8 @@ use crate::url::{fix_endpoint, origin, quote};
 
 /// At most this many files per preupload call (reference §3.1).
 pub const PREUPLOAD_BATCH: usize = 256;
+/// Preupload calls in flight at once.
+pub const PREUPLOAD_CONCURRENCY: usize = 4;
 /// At most this many objects per LFS batch call (reference §3.3).
 pub const LFS_BATCH: usize = 256;
 /// Paths per paths-info call (Python sends 500; the Hub allows 1000).
@@ -32,6 +34,28 @@ pub const PATHS_INFO_BATCH: usize = 500;
 const MAX_PAGES: usize = 1000;
 /// Bounded retries of `create` while the Hub reports a conflicting operation.
 const CREATE_CONFLICT_RETRIES: usize = 5;
+
+/// The LFS transfer adapters this client offers and speaks (reference §3.3).
+pub const LFS_TRANSFERS: [&str; 2] = ["basic", "multipart"];
+
+/// The server's `transfer` choice is authoritative (git-lfs batch API): anything but what we offered, such
+/// as `xet`, cannot be uploaded through the actions it comes with.
+pub fn check_lfs_transfer(space: &SpaceId, transfer: Option<&str>) -> Result<()> {
+    match transfer {
+        None => Ok(()),
+        Some(t) if LFS_TRANSFERS.contains(&t) => Ok(()),
+        Some(t) => Err(HubError::new(
+            ErrorKind::LfsTransferUnsupported,
+            format!("upload large files to Space {space}"),
+            format!(
+                "the Hub chose the LFS transfer `{t}`, but this client offered only basic and multipart and cannot upload through `{t}`"
+            ),
+        )
+        .with_hint(
+            "nothing was committed; try again later, or upload the large files with `hf upload` (huggingface_hub speaks Xet), then deploy again",
+        )),
+    }
+}
 
 /// Which log of a Space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,6 +161,16 @@ pub trait HubApi: Send + Sync {
     fn restart_space(&self, space: &SpaceId, factory: bool) -> Result<SpaceRuntime>;
     /// `GET /api/spaces/{id}/jwt`.
     fn space_jwt(&self, space: &SpaceId) -> Result<SpaceJwt>;
+    /// `POST /api/spaces/{id}/dev-mode` with `{enabled}`.
+    fn set_dev_mode(&self, space: &SpaceId, enabled: bool) -> Result<SpaceRuntime>;
+    /// `POST /api/spaces/{from}/duplicate`: a new Space `to` with `from`'s files; 409 if `to` exists.
+    fn duplicate_space(&self, from: &SpaceId, to: &SpaceId, opts: &DuplicateSpace) -> Result<DuplicatedSpace>;
+    /// `PUT /api/spaces/{id}/settings` with `{visibility}`.
+    fn set_visibility(&self, space: &SpaceId, visibility: Visibility) -> Result<()>;
+    /// `PUT /api/spaces/{id}/volumes`: replaces every mounted volume.
+    fn set_volumes(&self, space: &SpaceId, volumes: &[Volume]) -> Result<()>;
+    /// `DELETE /api/spaces/{id}/volumes`: removes every mounted volume (400 if there are none).
+    fn delete_volumes(&self, space: &SpaceId) -> Result<()>;
     /// `GET /api/spaces/hardware`.
     fn hardware_catalogue(&self) -> Result<Vec<HardwareInfo>>;
     /// Opens a build or run log as SSE; `read_timeout` bounds silence between reads.
@@ -147,6 +181,23 @@ fn space_path(space: &SpaceId) -> String {
     format!("/api/spaces/{space}")
 }
 
+/// `secrets` and `variables` as `[{key, value, description?}]` (create and duplicate bodies).
+fn add_env(body: &mut serde_json::Value, secrets: &[SecretEntry], variables: &[VariableEntry]) {
+    let kv = |key: &str, value: &str, d: &Option<String>| {
+        let mut v = json!({ "key": key, "value": value });
+        if let Some(d) = d {
+            v["description"] = json!(d);
+        }
+        v
+    };
+    if !secrets.is_empty() {
+        body["secrets"] = secrets.iter().map(|s| kv(&s.key, s.value.expose(), &s.description)).collect();
+    }
+    if !variables.is_empty() {
+        body["variables"] = variables.iter().map(|v| kv(&v.key, &v.value, &v.description)).collect();
+    }
+}
+
 impl HubClient {
     fn create_once(&self, space: &SpaceId, opts: &CreateSpace, op: &str) -> Result<String> {
         let mut body = json!({
@@ -154,8 +205,7 @@ impl HubClient {
             "organization": space.owner(),
             "type": "space",
             "sdk": opts.sdk,
-            "private": opts.private,
-            "visibility": if opts.private { "private" } else { "public" },
+            "visibility": opts.visibility.as_str(),
         });
         if let Some(h) = &opts.hardware {
             body["hardware"] = json!(h);
@@ -163,19 +213,7 @@ impl HubClient {
         if let Some(s) = opts.sleep_time {
             body["sleepTimeSeconds"] = json!(s);
         }
-        let kv = |key: &str, value: &str, d: &Option<String>| {
-            let mut v = json!({ "key": key, "value": value });
-            if let Some(d) = d {
-                v["description"] = json!(d);
-            }
-            v
-        };
-        if !opts.secrets.is_empty() {
-            body["secrets"] = opts.secrets.iter().map(|s| kv(&s.key, s.value.expose(), &s.description)).collect();
-        }
-        if !opts.variables.is_empty() {
-            body["variables"] = opts.variables.iter().map(|v| kv(&v.key, &v.value, &v.description)).collect();
-        }
+        add_env(&mut body, &opts.secrets, &opts.variables);
         #[derive(Deserialize)]
         struct Created {
             #[serde(default)]
@@ -321,19 +359,21 @@ impl HubApi for HubClient {
         let op = format!("prepare the upload to Space {space}");
         let pr = if create_pr { "?create_pr=1" } else { "" };
         let url = self.url(&format!("{}/preupload/{}{pr}", space_path(space), quote(revision, false)));
-        let mut out = Vec::with_capacity(files.len());
-        for chunk in files.chunks(PREUPLOAD_BATCH) {
+        #[derive(Deserialize)]
+        struct Answer {
+            files: Vec<PreuploadAnswer>,
+        }
+        // Classifying is read-only and the batches are independent: a few go at once (same requests, fewer
+        // round trips waited for one after another).
+        let chunks: Vec<&[PreuploadFile]> = files.chunks(PREUPLOAD_BATCH).collect();
+        let answers = crate::upload::run_pool(&chunks, PREUPLOAD_CONCURRENCY, |chunk| {
             let list: Vec<_> =
                 chunk.iter().map(|f| json!({ "path": f.path, "sample": B64.encode(&f.sample), "size": f.size })).collect();
-            #[derive(Deserialize)]
-            struct Answer {
-                files: Vec<PreuploadAnswer>,
-            }
             let call = Call::new("POST", url.clone(), op.clone()).json(&json!({ "files": list })).retry(RetryMode::Idempotent);
             let a: Answer = self.json(&call)?;
-            out.extend(a.files);
-        }
-        Ok(out)
+            Ok(a.files)
+        })?;
+        Ok(answers.into_iter().flatten().collect())
     }
 
     fn commit(&self, space: &SpaceId, revision: &str, commit: &CommitRequest) -> Result<CommitInfo> {
@@ -363,7 +403,7 @@ impl HubApi for HubClient {
         for chunk in objects.chunks(LFS_BATCH) {
             let body = json!({
                 "operation": "upload",
-                "transfers": ["basic", "multipart"],
+                "transfers": LFS_TRANSFERS,
                 "objects": chunk,
                 "hash_algo": "sha256",
                 "ref": { "name": revision },
@@ -373,6 +413,8 @@ impl HubApi for HubClient {
                 .header("accept", "application/vnd.git-lfs+json")
                 .retry(RetryMode::Idempotent);
             let a: LfsBatchAnswer = self.json(&call)?;
+            // Every chunk's choice counts: one unsupported answer must not hide behind a later one.
+            check_lfs_transfer(space, a.transfer.as_deref())?;
             out.transfer = a.transfer.or(out.transfer);
             out.objects.extend(a.objects);
         }
@@ -385,7 +427,8 @@ impl HubApi for HubClient {
         let open = || -> io::Result<Box<dyn Read + Send + '_>> {
             let mut f = File::open(&body.path)?;
             f.seek(SeekFrom::Start(body.offset))?;
-            Ok(Box::new(BufReader::with_capacity(256 * 1024, f).take(body.len)))
+            // Unbuffered: the HTTP client reads straight into its send buffer, one copy less per byte.
+            Ok(Box::new(f.take(body.len)))
         };
         let mut call = Call::new("PUT", href, op)
             .auth(Auth::None)
@@ -503,7 +546,49 @@ impl HubApi for HubClient {
             exp: Option<i64>,
         }
         let raw: Raw = self.json(&self.runtime_call("GET", space, "/jwt", format!("get a log token for Space {space}")))?;
-        Ok(SpaceJwt { token: Token::new(raw.token), exp: raw.exp })
+        // The payload's `exp` is where the expiry lives; a top-level `exp` is only a fallback.
+        let jwt = SpaceJwt::new(Token::new(raw.token));
+        Ok(SpaceJwt { exp: jwt.exp.or(raw.exp), ..jwt })
+    }
+
+    fn set_dev_mode(&self, space: &SpaceId, enabled: bool) -> Result<SpaceRuntime> {
+        let op = format!("turn dev mode {} for Space {space}", if enabled { "on" } else { "off" });
+        self.json(&self.runtime_call("POST", space, "/dev-mode", op).json(&json!({ "enabled": enabled })))
+    }
+
+    fn duplicate_space(&self, from: &SpaceId, to: &SpaceId, opts: &DuplicateSpace) -> Result<DuplicatedSpace> {
+        let mut body = json!({ "repository": to.to_string() });
+        if let Some(v) = opts.visibility {
+            body["visibility"] = json!(v.as_str());
+        }
+        if let Some(h) = &opts.hardware {
+            body["hardware"] = json!(h);
+        }
+        if let Some(s) = opts.sleep_time {
+            body["sleepTimeSeconds"] = json!(s);
+        }
+        add_env(&mut body, &opts.secrets, &opts.variables);
+        let op = format!("duplicate Space {from} to {to}");
+        // Not idempotent (a second copy would be a 409): like create, only connection failures are retried.
+        let call =
+            self.runtime_call("POST", from, "/duplicate", op).json(&body).kind(CallKind::Create).retry(RetryMode::ConnectOnly);
+        self.json(&call)
+    }
+
+    fn set_visibility(&self, space: &SpaceId, visibility: Visibility) -> Result<()> {
+        let op = format!("make Space {space} {visibility}");
+        self.ok(&self.runtime_call("PUT", space, "/settings", op).json(&json!({ "visibility": visibility.as_str() })))
+    }
+
+    fn set_volumes(&self, space: &SpaceId, volumes: &[Volume]) -> Result<()> {
+        let op = format!("set the volumes of Space {space}");
+        self.ok(&self.runtime_call("PUT", space, "/volumes", op).json(&json!({ "volumes": volumes })))
+    }
+
+    fn delete_volumes(&self, space: &SpaceId) -> Result<()> {
+        let op = format!("remove the volumes of Space {space}");
+        // A repeat after a lost answer would be a 400 ("no volumes"): only connection failures are retried.
+        self.ok(&self.runtime_call("DELETE", space, "/volumes", op).retry(RetryMode::ConnectOnly))
     }
 
     fn hardware_catalogue(&self) -> Result<Vec<HardwareInfo>> {

@@ -1,7 +1,9 @@
-//! Token and endpoint resolution, identical to huggingface_hub (reference §5, §0.1):
-//! `HF_TOKEN` (or, when it is unset or empty, `HUGGING_FACE_HUB_TOKEN`), then the file at `HF_TOKEN_PATH`
-//! (default `$HF_HOME/token`). Line breaks and surrounding whitespace are stripped; an empty result means
-//! "no token". OIDC exchange and the Colab secret are not supported.
+//! Token and endpoint resolution, identical to huggingface_hub's `get_token` (reference §5, §0.1): the OIDC
+//! exchange when `HF_OIDC_RESOURCE` is set (see [`crate::oauth`]; a failure is an error), then `HF_TOKEN`
+//! (or, when it is unset or empty, `HUGGING_FACE_HUB_TOKEN`), then the file at `HF_TOKEN_PATH` (default
+//! `$HF_HOME/token`), refreshed first when it is an `hf auth login` token close to expiry. Line breaks and
+//! surrounding whitespace are stripped; an empty result means "no token". The Colab secret is not supported.
+//! The token is resolved once per [`EnvAuth`] (Python caches it per process, too).
 //!
 //! Resolution reads the environment through a lookup function, so tests never touch the process env.
 
@@ -58,6 +60,18 @@ pub enum TokenSource {
     Env(&'static str),
     /// A token file (`HF_TOKEN_PATH` or `$HF_HOME/token`).
     File(PathBuf),
+    /// The token file, holding an `hf auth login` OAuth token that `stored_tokens` says expires at
+    /// `expires_at` (Unix seconds).
+    Login {
+        /// The token file.
+        path: PathBuf,
+        /// Its `stored_tokens` entry.
+        name: String,
+        /// When the access token expires.
+        expires_at: i64,
+    },
+    /// The OIDC token exchange for `HF_OIDC_RESOURCE` (Trusted Publishers).
+    Oidc(String),
 }
 
 impl fmt::Display for TokenSource {
@@ -66,6 +80,19 @@ impl fmt::Display for TokenSource {
             TokenSource::Explicit => f.write_str("the token given on the command line"),
             TokenSource::Env(var) => write!(f, "the {var} environment variable"),
             TokenSource::File(p) => write!(f, "the token file {}", p.display()),
+            TokenSource::Login { path, name, expires_at } if *expires_at <= crate::oauth::unix_now() => write!(
+                f,
+                "the token file {} (the `hf auth login` token `{name}`, which expired at {}: run `hf auth login` to log in again)",
+                path.display(),
+                crate::oauth::utc(*expires_at)
+            ),
+            TokenSource::Login { path, name, expires_at } => write!(
+                f,
+                "the token file {} (the `hf auth login` token `{name}`, valid until {})",
+                path.display(),
+                crate::oauth::utc(*expires_at)
+            ),
+            TokenSource::Oidc(resource) => write!(f, "the OIDC token exchange for HF_OIDC_RESOURCE={resource}"),
         }
     }
 }
@@ -90,6 +117,11 @@ pub trait AuthService: Send + Sync {
     /// Where tokens are looked for, in order, for "no token"/"bad token" messages.
     fn token_locations(&self) -> String;
 
+    /// Notices from resolving the token (a refreshed login, or why a refresh failed); never a token.
+    fn notices(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The token, or a `NO_TOKEN` error that says where tokens are looked for.
     fn require_token(&self) -> Result<ResolvedToken, HubError> {
         self.resolve_token()?.ok_or_else(|| {
@@ -106,6 +138,9 @@ type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct EnvAuth {
     lookup: Lookup,
     explicit: Option<Token>,
+    /// The resolved token: an OIDC exchange or a refresh must happen once, not on every call.
+    resolved: Arc<std::sync::Mutex<Option<Option<ResolvedToken>>>>,
+    notices: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl fmt::Debug for EnvAuth {
@@ -122,7 +157,7 @@ impl EnvAuth {
 
     /// Reads variables through `lookup`.
     pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> EnvAuth {
-        EnvAuth { lookup: Arc::new(lookup), explicit: None }
+        EnvAuth { lookup: Arc::new(lookup), explicit: None, resolved: Default::default(), notices: Default::default() }
     }
 
     /// Reads variables from a fixed list of pairs.
@@ -153,12 +188,32 @@ impl EnvAuth {
         PathBuf::from(expand_vars(&expand_user(&raw, self.var("HOME").as_deref()), &|k| self.var(k)))
     }
 
-    /// The token file: `HF_TOKEN_PATH` as given, else `$HF_HOME/token`.
+    /// The token file: `HF_TOKEN_PATH`, else `$HF_HOME/token`, with `~` then `$VAR`/`${VAR}` expanded as
+    /// huggingface_hub's `constants.py` does (`os.path.expandvars(os.path.expanduser(...))`).
     pub fn token_path(&self) -> PathBuf {
-        match self.var("HF_TOKEN_PATH") {
-            Some(p) => PathBuf::from(p),
-            None => self.hf_home().join("token"),
+        if self.staging() {
+            // constants.py: staging mode keeps its token apart, in `~/.cache/huggingface_staging/token`.
+            return PathBuf::from(format!("{}/.cache/huggingface_staging/token", self.home_or_tilde()));
         }
+        self.configured_token_path()
+    }
+
+    fn configured_token_path(&self) -> PathBuf {
+        let raw = match self.var("HF_TOKEN_PATH") {
+            Some(p) => p,
+            None => self.hf_home().join("token").to_string_lossy().into_owned(),
+        };
+        PathBuf::from(expand_vars(&expand_user(&raw, self.var("HOME").as_deref()), &|k| self.var(k)))
+    }
+
+    /// `HF_STORED_TOKENS_PATH`: `stored_tokens` beside the configured token file (constants.py computes it
+    /// before the staging override, so staging mode reads the same file).
+    pub fn stored_tokens_path(&self) -> PathBuf {
+        crate::oauth::stored_tokens_path(&self.configured_token_path())
+    }
+
+    fn staging(&self) -> bool {
+        self.var("HUGGINGFACE_CO_STAGING").is_some_and(|v| is_truthy(&v))
     }
 
     fn home_or_tilde(&self) -> String {
@@ -170,6 +225,36 @@ impl AuthService for EnvAuth {
     fn resolve_token(&self) -> Result<Option<ResolvedToken>, HubError> {
         if let Some(t) = &self.explicit {
             return Ok(Some(ResolvedToken { token: t.clone(), source: TokenSource::Explicit }));
+        }
+        let mut cached = self.resolved.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = &*cached {
+            return Ok(r.clone());
+        }
+        let r = self.resolve_uncached()?;
+        *cached = Some(r.clone());
+        Ok(r)
+    }
+
+    fn notices(&self) -> Vec<String> {
+        self.notices.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn endpoint(&self) -> String {
+        self.endpoint_of_env()
+    }
+
+    fn token_locations(&self) -> String {
+        self.locations()
+    }
+}
+
+impl EnvAuth {
+    fn resolve_uncached(&self) -> Result<Option<ResolvedToken>, HubError> {
+        // Trusted Publishers first; opting in is explicit, so a failed exchange is an error, not a fallback.
+        if let Some(resource) = self.var("HF_OIDC_RESOURCE").filter(|r| !r.is_empty()) {
+            let lookup = |k: &str| self.var(k);
+            let t = crate::oauth::oidc_exchange(&lookup, &self.endpoint_of_env(), &resource)?;
+            return Ok(Some(ResolvedToken { token: Token(t.access_token), source: TokenSource::Oidc(resource) }));
         }
         // Python: `os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN")`, then cleaned: an
         // empty HF_TOKEN falls through to the legacy name, a whitespace-only one falls through to the file.
@@ -183,11 +268,21 @@ impl AuthService for EnvAuth {
             return Ok(Some(ResolvedToken { token: Token(t), source: TokenSource::Env(name) }));
         }
         let path = self.token_path();
-        Ok(read_token_file(&path)?.map(|t| ResolvedToken { token: Token(t), source: TokenSource::File(path) }))
+        let Some(t) = read_token_file(&path)? else { return Ok(None) };
+        let lookup = |k: &str| self.var(k);
+        let file = crate::oauth::refresh_if_needed(&lookup, &self.endpoint_of_env(), &path, &self.stored_tokens_path(), t);
+        if let Some(n) = file.notice {
+            self.notices.lock().unwrap_or_else(|p| p.into_inner()).push(n);
+        }
+        let source = match file.login {
+            Some(l) => TokenSource::Login { path, name: l.name, expires_at: l.expires_at },
+            None => TokenSource::File(path),
+        };
+        Ok(Some(ResolvedToken { token: Token(file.token), source }))
     }
 
-    fn endpoint(&self) -> String {
-        if self.var("HUGGINGFACE_CO_STAGING").is_some_and(|v| is_truthy(&v)) {
+    fn endpoint_of_env(&self) -> String {
+        if self.staging() {
             return STAGING_ENDPOINT.to_string();
         }
         match self.var("HF_ENDPOINT") {
@@ -197,7 +292,7 @@ impl AuthService for EnvAuth {
         }
     }
 
-    fn token_locations(&self) -> String {
+    fn locations(&self) -> String {
         format!(
             "the HF_TOKEN and HUGGING_FACE_HUB_TOKEN environment variables, then the token file {} (HF_TOKEN_PATH, default $HF_HOME/token)",
             self.token_path().display()
@@ -328,6 +423,25 @@ mod tests {
         assert_eq!(a2.token_path(), PathBuf::from("/etc/tok"));
         let a = auth(&[("HOME", "/h"), ("SUB", "s"), ("HF_HOME", "$HOME/x/${SUB}")]);
         assert_eq!(a.hf_home(), PathBuf::from("/h/x/s"));
+        // HF_TOKEN_PATH: `~` first, then variables; unknown ones stay as written, `~user` is not ours.
+        let tp = |v: &str| auth(&[("HOME", "/home/u"), ("CI_DIR", "/ci"), ("HF_TOKEN_PATH", v)]).token_path();
+        assert_eq!(tp("~/tok"), PathBuf::from("/home/u/tok"));
+        assert_eq!(tp("~"), PathBuf::from("/home/u"));
+        assert_eq!(tp("$CI_DIR/hf/token"), PathBuf::from("/ci/hf/token"));
+        assert_eq!(tp("${CI_DIR}/token"), PathBuf::from("/ci/token"));
+        assert_eq!(tp("$NOPE/${NOPE}/t"), PathBuf::from("$NOPE/${NOPE}/t"));
+        assert_eq!(tp("~bob/t"), PathBuf::from("~bob/t"));
+        assert_eq!(tp("/a/$/b${"), PathBuf::from("/a/$/b${"));
+    }
+
+    #[test]
+    fn token_file_at_an_expanded_hf_token_path_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("tok"), "hf_from_file\n").unwrap();
+        let a = auth(&[("HOME", dir.path().to_str().unwrap()), ("HF_TOKEN_PATH", "~/tok")]);
+        assert_eq!(resolved(&a), Some(("hf_from_file".into(), TokenSource::File(dir.path().join("tok")))));
+        let a = auth(&[("TOKDIR", dir.path().to_str().unwrap()), ("HF_TOKEN_PATH", "${TOKDIR}/tok")]);
+        assert_eq!(resolved(&a).map(|r| r.0), Some("hf_from_file".into()));
     }
 
     #[test]
@@ -345,6 +459,15 @@ mod tests {
         // A directory is not a missing file: Python raises, so do we.
         let a = auth(&[("HF_TOKEN_PATH", dir.path().to_str().unwrap())]);
         assert_eq!(a.resolve_token().unwrap_err().code(), "TOKEN_FILE_UNREADABLE");
+    }
+
+    #[test]
+    fn staging_mode_has_its_own_token_file_but_the_same_stored_tokens() {
+        let a = auth(&[("HOME", "/home/u"), ("HF_HOME", "/hf"), ("HUGGINGFACE_CO_STAGING", "1")]);
+        assert_eq!(a.token_path(), PathBuf::from("/home/u/.cache/huggingface_staging/token"));
+        assert_eq!(a.stored_tokens_path(), PathBuf::from("/hf/stored_tokens"));
+        let a = auth(&[("HOME", "/home/u"), ("HF_TOKEN_PATH", "/t/token")]);
+        assert_eq!((a.token_path(), a.stored_tokens_path()), (PathBuf::from("/t/token"), PathBuf::from("/t/stored_tokens")));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::auth::{AuthService, ResolvedToken, Token, TokenSource};
 use crate::clock::{Clock, SystemClock};
 use crate::config::HubConfig;
 use crate::error::{ErrorKind, HubError};
-use crate::retry::{AttemptFailure, Decision, decide, server_wait};
+use crate::retry::{AttemptFailure, Decision, RetryNotice, decide, server_wait};
 use crate::url::{origin, resolve_location};
 
 /// A response whose status is below 400.
@@ -144,7 +144,11 @@ pub struct HubClient {
     token: Option<ResolvedToken>,
     token_locations: String,
     clock: Arc<dyn Clock>,
+    on_retry: Option<RetryHook>,
 }
+
+/// Told about every retry sleep before it starts.
+pub type RetryHook = Arc<dyn Fn(&RetryNotice<'_>) + Send + Sync>;
 
 impl std::fmt::Debug for HubClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -188,6 +192,7 @@ impl HubClient {
             token,
             token_locations: "the HF_TOKEN and HUGGING_FACE_HUB_TOKEN environment variables, then $HF_HOME/token".into(),
             clock: Arc::new(SystemClock::new()),
+            on_retry: None,
         }
     }
 
@@ -195,6 +200,12 @@ impl HubClient {
     pub fn from_auth(auth: &dyn AuthService) -> Result<HubClient, HubError> {
         let token = auth.resolve_token()?;
         Ok(HubClient::new(HubConfig::from_auth(auth), token).with_token_locations(auth.token_locations()))
+    }
+
+    /// Calls `hook` before every retry sleep (a CLI prints how long it waits and why).
+    pub fn with_retry_notice(mut self, hook: RetryHook) -> HubClient {
+        self.on_retry = Some(hook);
+        self
     }
 
     /// Uses `clock` for every sleep (tests pass a virtual clock).
@@ -295,7 +306,7 @@ impl HubClient {
                         RetryMode::ConnectOnly => Decision::GiveUp,
                     };
                     match decision {
-                        Decision::Retry(d) => d,
+                        Decision::Retry(d) => (d, Some(status), server_wait(&f).is_some()),
                         Decision::GiveUp => return Err(self.status_error(call, status, answer, retries + 1, &f)),
                     }
                 }
@@ -307,11 +318,15 @@ impl HubClient {
                         Decision::GiveUp
                     };
                     match decision {
-                        Decision::Retry(d) => d,
+                        Decision::Retry(d) => (d, None, false),
                         Decision::GiveUp => return Err(self.transport_error(call, &url, e, retries + 1)),
                     }
                 }
             };
+            let (failure, status, server_asked) = failure;
+            if let Some(hook) = &self.on_retry {
+                hook(&RetryNotice { op: &call.op, status, wait: failure, next_attempt: retries + 2, server_asked });
+            }
             self.clock.sleep(failure);
             slept += failure;
             retries += 1;

@@ -52,6 +52,12 @@ pub enum ErrorKind {
     Protocol,
     /// Any other Hub error.
     Hub,
+    /// The folder holds Git LFS pointer files instead of their content (a checkout without LFS).
+    LfsPointer,
+    /// The OIDC token exchange (`HF_OIDC_RESOURCE`, Trusted Publishers) failed.
+    Oidc,
+    /// The LFS batch answer chose a transfer adapter this client did not offer (e.g. `xet`).
+    LfsTransferUnsupported,
 }
 
 impl ErrorKind {
@@ -80,6 +86,9 @@ impl ErrorKind {
             ErrorKind::LocalIo => "LOCAL_IO",
             ErrorKind::Protocol => "PROTOCOL_ERROR",
             ErrorKind::Hub => "HUB_ERROR",
+            ErrorKind::LfsPointer => "LFS_POINTER_FILES",
+            ErrorKind::Oidc => "OIDC_EXCHANGE_FAILED",
+            ErrorKind::LfsTransferUnsupported => "LFS_TRANSFER_UNSUPPORTED",
         }
     }
 
@@ -91,18 +100,21 @@ impl ErrorKind {
             | ErrorKind::InvalidHardware
             // The user named something that is not there (the Hub hides private Spaces behind the same 404).
             | ErrorKind::SpaceNotFound
-            | ErrorKind::RevisionNotFound => 2,
+            | ErrorKind::RevisionNotFound
+            | ErrorKind::LfsPointer => 2,
             ErrorKind::NoToken
             | ErrorKind::BadToken
             | ErrorKind::TokenFileUnreadable
             | ErrorKind::NoPermission
-            | ErrorKind::PaymentRequired => 3,
+            | ErrorKind::PaymentRequired
+            | ErrorKind::Oidc => 3,
             ErrorKind::RateLimited | ErrorKind::HubUnavailable | ErrorKind::Network => 4,
             ErrorKind::EntryNotFound
             | ErrorKind::AlreadyExists
             | ErrorKind::Conflict
             | ErrorKind::Disabled
             | ErrorKind::Lfs
+            | ErrorKind::LfsTransferUnsupported
             | ErrorKind::FileChanged
             | ErrorKind::LocalIo
             | ErrorKind::Protocol
@@ -111,7 +123,7 @@ impl ErrorKind {
     }
 
     /// Every kind, for tests and documentation.
-    pub const ALL: [ErrorKind; 22] = [
+    pub const ALL: [ErrorKind; 25] = [
         ErrorKind::InvalidSpaceId,
         ErrorKind::InvalidInput,
         ErrorKind::InvalidHardware,
@@ -134,6 +146,9 @@ impl ErrorKind {
         ErrorKind::LocalIo,
         ErrorKind::Protocol,
         ErrorKind::Hub,
+        ErrorKind::LfsPointer,
+        ErrorKind::Oidc,
+        ErrorKind::LfsTransferUnsupported,
     ];
 }
 

@@ -194,15 +194,22 @@ fn changed(path: &str) -> HubError {
 }
 
 impl Read for BodyReader<'_> {
+    /// Fills `buf` as far as the body goes: the HTTP client sends each read as it comes, so handing back
+    /// one small line (or a line's prefix) at a time would cost a syscall and a packet per piece.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos >= self.out.len() {
-            if !self.refill()? {
-                return Ok(0);
+        let mut n = 0;
+        while n < buf.len() {
+            if self.pos >= self.out.len() {
+                if !self.refill()? {
+                    break;
+                }
+                continue;
             }
+            let k = (buf.len() - n).min(self.out.len() - self.pos);
+            buf[n..n + k].copy_from_slice(&self.out[self.pos..self.pos + k]);
+            self.pos += k;
+            n += k;
         }
-        let n = buf.len().min(self.out.len() - self.pos);
-        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-        self.pos += n;
         Ok(n)
     }
 }
@@ -254,6 +261,37 @@ mod tests {
         assert_eq!(lines[5]["value"]["path"], "olddir");
         // A second reader (a retry) yields the same bytes.
         assert_eq!(read_all(&body).unwrap(), bytes);
+    }
+
+    #[test]
+    fn reads_fill_the_callers_buffer() {
+        // Many small lines: each read hands over as much as asked, not one line (or piece) at a time.
+        let dir = tempfile::tempdir().unwrap();
+        let mut ops = Vec::new();
+        for i in 0..200 {
+            let p = dir.path().join(format!("f{i}"));
+            let data = format!("file {i}\n");
+            std::fs::write(&p, &data).unwrap();
+            let source = FileSource::Path { abs: p, size: data.len() as u64, git_oid: Some(git_blob_oid(data.as_bytes())) };
+            ops.push(CommitOp::File { path: format!("f{i}"), source });
+        }
+        let commit =
+            CommitRequest { summary: "s".into(), description: String::new(), parent_commit: None, create_pr: false, ops };
+        let body = CommitBody::new(&commit);
+        let mut reader = body.reader();
+        let mut buf = vec![0u8; 4096];
+        let mut sizes = Vec::new();
+        loop {
+            let n = reader.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            sizes.push(n);
+        }
+        assert_eq!(sizes.iter().sum::<usize>() as u64, body.len());
+        let (last, full) = sizes.split_last().unwrap();
+        assert!(full.iter().all(|n| *n == buf.len()) && *last <= buf.len(), "{sizes:?}");
+        assert!(sizes.len() as u64 == body.len().div_ceil(buf.len() as u64));
     }
 
     #[test]

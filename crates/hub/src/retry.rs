@@ -2,8 +2,10 @@
 //!
 //! huggingface_hub's `http_backoff`: up to 5 retries on 408/429/500/502/503/504 and transport errors, sleeping
 //! 1, 2, 4, 8, 8 s; a 429 whose `RateLimit` says `r=0` sleeps `t + 1`; otherwise an integer `Retry-After`
-//! sleeps that `+ 1`. We add two bounds Python lacks: a cap on one sleep and on the total slept, so a
-//! server asking for an hour fails fast with `RATE_LIMITED` instead of hanging a CI job.
+//! sleeps that `+ 1`. The Hub's rate-limit windows are 5 minutes (hub-docs `rate-limits.md`), so a reset can
+//! be up to 300 s away: one sleep may last a whole window (`t + 1` ≤ 301 s). We add two bounds Python lacks:
+//! a server asking for more than a window fails at once with `RATE_LIMITED`, and the retries of one call
+//! sleep at most 15 minutes in all, so a CI job never hangs. Every sleep is announced ([`RetryNotice`]).
 
 use std::time::Duration;
 
@@ -25,15 +27,46 @@ pub struct RetryPolicy {
     pub max_total: Duration,
 }
 
+/// The Hub's rate-limit window (hub-docs `rate-limits.md`): the longest reset a `RateLimit` header names.
+pub const RATE_LIMIT_WINDOW: Duration = Duration::from_secs(300);
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_retries: 5,
             base: Duration::from_secs(1),
             max_backoff: Duration::from_secs(8),
-            max_wait: Duration::from_secs(60),
-            max_total: Duration::from_secs(120),
+            // `t + 1` for a reset at the far end of a window.
+            max_wait: RATE_LIMIT_WINDOW + Duration::from_secs(1),
+            max_total: Duration::from_secs(15 * 60),
         }
+    }
+}
+
+/// A retry about to sleep, so a CLI can say why it is quiet (the host prints it on stderr).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryNotice<'a> {
+    /// What the call does, e.g. "prepare the upload to Space alice/demo".
+    pub op: &'a str,
+    /// The status that failed, or `None` for a transport error.
+    pub status: Option<u16>,
+    /// How long the client sleeps before the next attempt.
+    pub wait: Duration,
+    /// The attempt that comes next (2 for the first retry).
+    pub next_attempt: u32,
+    /// The server asked for the wait (`RateLimit` reset or `Retry-After`) rather than our backoff.
+    pub server_asked: bool,
+}
+
+impl std::fmt::Display for RetryNotice<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = match self.status {
+            Some(429) => "the Hub is rate limiting requests".to_string(),
+            Some(s) => format!("the Hub answered {s}"),
+            None => "the connection failed".to_string(),
+        };
+        let asked = if self.server_asked { " (as the Hub asked)" } else { "" };
+        write!(f, "{}: {why}; waiting {} s{asked}, then attempt {}", self.op, self.wait.as_secs(), self.next_attempt)
     }
 }
 
@@ -162,12 +195,30 @@ mod tests {
         let p = RetryPolicy::default();
         let long = AttemptFailure { status: Some(429), rate_limit: Some("\"api\";r=0;t=3600".into()), retry_after: None };
         assert_eq!(decide(&p, 0, Duration::ZERO, &long), Decision::GiveUp);
-        assert_eq!(decide(&p, 1, secs(119), &status(500)), Decision::GiveUp);
+        // A reset at the far end of the 5-minute window is honoured, and so is a 301 s Retry-After...
+        let window = AttemptFailure { rate_limit: Some("\"api\";r=0;t=300".into()), ..long.clone() };
+        assert_eq!(decide(&p, 0, Duration::ZERO, &window), Decision::Retry(secs(301)));
+        let after = AttemptFailure { status: Some(503), rate_limit: None, retry_after: Some("300".into()) };
+        assert_eq!(decide(&p, 0, Duration::ZERO, &after), Decision::Retry(secs(301)));
+        // ...but not one past it, nor a sleep beyond 15 minutes in all.
+        let past = AttemptFailure { retry_after: Some("301".into()), ..after };
+        assert_eq!(decide(&p, 0, Duration::ZERO, &past), Decision::GiveUp);
+        assert_eq!(decide(&p, 1, secs(301), &window), Decision::Retry(secs(301)));
+        assert_eq!(decide(&p, 2, secs(602), &window), Decision::GiveUp);
+        assert_eq!(decide(&p, 1, secs(899), &status(500)), Decision::GiveUp);
         for s in [400, 401, 403, 404, 409, 412, 501] {
             assert_eq!(decide(&p, 0, Duration::ZERO, &status(s)), Decision::GiveUp, "{s}");
         }
         assert_eq!(decide(&p, 0, Duration::ZERO, &AttemptFailure::default()), Decision::Retry(secs(1)));
         assert_eq!(decide(&RetryPolicy::none(), 0, Duration::ZERO, &status(503)), Decision::GiveUp);
+    }
+
+    #[test]
+    fn notices_say_why_and_how_long() {
+        let n = RetryNotice { op: "commit", status: Some(429), wait: secs(301), next_attempt: 2, server_asked: true };
+        assert_eq!(n.to_string(), "commit: the Hub is rate limiting requests; waiting 301 s (as the Hub asked), then attempt 2");
+        let n = RetryNotice { status: None, wait: secs(1), server_asked: false, ..n };
+        assert_eq!(n.to_string(), "commit: the connection failed; waiting 1 s, then attempt 2");
     }
 
     #[test]

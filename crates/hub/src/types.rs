@@ -100,13 +100,52 @@ pub struct VariableEntry {
     pub description: Option<String>,
 }
 
+/// Who can see a repo (reference §2.1, §2.4): `protected` exists for Spaces only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Anyone sees the files and the app.
+    Public,
+    /// Only the owner sees the files and the app.
+    Private,
+    /// The files are private, the app is public (Spaces only).
+    Protected,
+}
+
+impl Visibility {
+    /// `public`, `private` or `protected`, as sent to the Hub.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+            Visibility::Protected => "protected",
+        }
+    }
+
+    /// Parses `public`, `private` or `protected`.
+    pub fn parse(s: &str) -> Option<Visibility> {
+        match s {
+            "public" => Some(Visibility::Public),
+            "private" => Some(Visibility::Private),
+            "protected" => Some(Visibility::Protected),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Options of `create_space` (reference §2.1). Private by default (DESIGN §6).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateSpace {
     /// `gradio`, `docker`, `static` (or legacy `streamlit`).
     pub sdk: String,
-    /// Private (default) or public.
-    pub private: bool,
+    /// Private (default), public or protected.
+    pub visibility: Visibility,
     /// Hardware flavor, e.g. `cpu-basic`.
     pub hardware: Option<String>,
     /// Seconds of inactivity before sleeping; -1 never.
@@ -124,7 +163,7 @@ impl CreateSpace {
     pub fn new(sdk: &str) -> CreateSpace {
         CreateSpace {
             sdk: sdk.to_string(),
-            private: true,
+            visibility: Visibility::Private,
             hardware: None,
             sleep_time: None,
             secrets: Vec::new(),
@@ -141,6 +180,130 @@ pub struct CreatedSpace {
     pub url: String,
     /// False when it already existed (`exist_ok`): settings were not applied.
     pub created: bool,
+}
+
+/// Options of `duplicate_space` (reference §2.5): what the copy gets instead of the source's settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DuplicateSpace {
+    /// Visibility of the copy; `None` leaves the Hub's default (the source's).
+    pub visibility: Option<Visibility>,
+    /// Hardware flavor of the copy.
+    pub hardware: Option<String>,
+    /// Seconds of inactivity before sleeping; -1 never.
+    pub sleep_time: Option<i64>,
+    /// Secrets of the copy (the source's values are never copied).
+    pub secrets: Vec<SecretEntry>,
+    /// Variables of the copy.
+    pub variables: Vec<VariableEntry>,
+}
+
+/// Result of `duplicate_space`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicatedSpace {
+    /// Web URL of the copy.
+    pub url: String,
+    /// LFS content is still being copied in the background.
+    #[serde(rename = "filesCopyPending", default)]
+    pub files_copy_pending: bool,
+}
+
+/// A volume mounted in a Space (reference §4.5): a bucket or a repo, at a path in the container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Volume {
+    /// `bucket`, `model`, `dataset` or `space`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `owner/name` of the bucket or repo.
+    pub source: String,
+    /// Absolute path in the container.
+    #[serde(rename = "mountPath")]
+    pub mount_path: String,
+    /// Git revision (repos only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// Read-only mount (always true for repos).
+    #[serde(rename = "readOnly", default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// Subfolder of the bucket or repo to mount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl Volume {
+    /// The volume types the Hub mounts.
+    pub const KINDS: [&'static str; 4] = ["bucket", "model", "dataset", "space"];
+
+    /// Parses `hf://[TYPE/]OWNER/NAME[@REV][/PATH]:/MOUNT[:ro|:rw]` (TYPE: models, datasets, spaces, buckets;
+    /// models if omitted), the form `hf spaces volumes set -v` takes.
+    pub fn parse_uri(spec: &str) -> std::result::Result<Volume, String> {
+        let body = spec.strip_prefix("hf://").ok_or_else(|| format!("`{spec}` must start with hf://"))?;
+        let (location, mount) =
+            body.split_once(":/").ok_or_else(|| format!("`{spec}` has no mount path (expected hf://OWNER/NAME:/MOUNT)"))?;
+        let mut mount = format!("/{mount}");
+        let mut read_only = None;
+        for (suffix, ro) in [(":ro", true), (":rw", false)] {
+            if let Some(m) = mount.strip_suffix(suffix) {
+                read_only = Some(ro);
+                mount = m.to_string();
+            }
+        }
+        if mount.contains(':') || mount.contains("//") || mount.split('/').any(|c| c == "..") {
+            return Err(format!("`{spec}`: the mount path `{mount}` is not a clean absolute path"));
+        }
+        let mut parts: Vec<&str> = location.split('/').collect();
+        let kind = match parts.first().copied() {
+            Some("models") => Some("model"),
+            Some("datasets") => Some("dataset"),
+            Some("spaces") => Some("space"),
+            Some("buckets") => Some("bucket"),
+            _ => None,
+        };
+        if kind.is_some() {
+            parts.remove(0);
+        }
+        let kind = kind.unwrap_or("model");
+        if parts.len() < 2 || parts[0].is_empty() || parts[1].is_empty() {
+            return Err(format!("`{spec}`: the source must be OWNER/NAME"));
+        }
+        let (name, revision) = match parts[1].split_once('@') {
+            Some((n, r)) if !n.is_empty() && !r.is_empty() => (n, Some(r.to_string())),
+            Some(_) => return Err(format!("`{spec}`: empty name or revision around `@`")),
+            None => (parts[1], None),
+        };
+        if revision.is_some() && kind == "bucket" {
+            return Err(format!("`{spec}`: buckets have no revisions"));
+        }
+        let path = parts[2..].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("/");
+        Ok(Volume {
+            kind: kind.to_string(),
+            source: format!("{}/{name}", parts[0]),
+            mount_path: mount,
+            revision,
+            read_only,
+            path: (!path.is_empty()).then_some(path),
+        })
+    }
+
+    /// The `hf://` form of this volume.
+    pub fn to_uri(&self) -> String {
+        let mut s = format!("hf://{}s/{}", self.kind, self.source);
+        if let Some(r) = &self.revision {
+            s.push('@');
+            s.push_str(r);
+        }
+        if let Some(p) = &self.path {
+            s.push('/');
+            s.push_str(p);
+        }
+        s.push(':');
+        s.push_str(&self.mount_path);
+        match self.read_only {
+            Some(true) => s.push_str(":ro"),
+            Some(false) => s.push_str(":rw"),
+            None => {}
+        }
+        s
+    }
 }
 
 /// `hardware` in [`SpaceRuntime`].
@@ -171,12 +334,16 @@ pub struct SpaceRuntime {
     /// Why the Space failed, when it did.
     #[serde(rename = "errorMessage", default)]
     pub error_message: Option<String>,
-    /// The commit being built or run (not documented by the Hub; absent on some answers).
-    #[serde(default)]
-    pub sha: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl SpaceRuntime {
+    /// The mounted volumes (`volumes`), none when the Hub sends none.
+    pub fn volumes(&self) -> Vec<Volume> {
+        self.extra.get("volumes").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
+    }
 }
 
 /// A file in [`SpaceInfo::siblings`].
@@ -493,6 +660,25 @@ pub struct SpaceJwt {
     pub exp: Option<i64>,
 }
 
+impl SpaceJwt {
+    /// Wraps a JWT, reading its expiry from the payload's `exp` claim (the Hub documents the answer as
+    /// `{token}` only). Nothing is verified: the logs host does that.
+    pub fn new(token: Token) -> SpaceJwt {
+        let exp = jwt_exp(token.expose());
+        SpaceJwt { token, exp }
+    }
+}
+
+/// The `exp` claim (unix seconds) of a JWT's payload, if it has a readable one.
+pub fn jwt_exp(jwt: &str) -> Option<i64> {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims.get("exp")?;
+    exp.as_i64().or_else(|| exp.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+}
+
 /// One entry of `GET /api/spaces/hardware`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HardwareInfo {
@@ -516,4 +702,24 @@ pub struct HardwareInfo {
     /// Unit, e.g. "hour".
     #[serde(rename = "unitLabel", default)]
     pub unit_label: String,
+}
+
+#[cfg(test)]
+mod jwt_tests {
+    use super::*;
+    use base64::Engine;
+
+    fn jwt(claims: &str) -> String {
+        let b = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!("{}.{}.sig", b(r#"{"alg":"EdDSA"}"#), b(claims))
+    }
+
+    #[test]
+    fn exp_comes_from_the_payload() {
+        assert_eq!(SpaceJwt::new(Token::new(jwt(r#"{"sub":"/spaces/a/b","exp":1700000000}"#))).exp, Some(1_700_000_000));
+        assert_eq!(jwt_exp(&jwt(r#"{"exp":1700000000.5}"#)), Some(1_700_000_000));
+        assert_eq!(jwt_exp(&jwt(r#"{"sub":"x"}"#)), None);
+        assert_eq!(jwt_exp("not-a-jwt"), None);
+        assert_eq!(jwt_exp("a.!!!.c"), None);
+    }
 }

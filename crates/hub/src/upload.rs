@@ -109,10 +109,14 @@ pub fn upload_with_progress(
     if to_send.is_empty() && plan.deleted.is_empty() {
         return Ok(report);
     }
+    let t = crate::timing::span("upload.preupload");
     let decided = classify(api, space, &to_send, opts, &mut report)?;
+    t.end();
     let lfs: Vec<&HashedFile> = decided.iter().filter(|(_, m)| *m == UploadMode::Lfs).map(|(f, _)| *f).collect();
     on_event(UploadEvent::Classified { regular: decided.len() - lfs.len(), lfs: lfs.len(), ignored: report.ignored.len() });
+    let t = crate::timing::span("upload.lfs");
     upload_lfs(api, space, &opts.revision, &lfs, &mut report, on_event)?;
+    t.end();
 
     let mut ops = Vec::with_capacity(decided.len() + plan.deleted.len());
     let changed: std::collections::HashSet<&str> = plan.changed.iter().map(|f| f.path.as_str()).collect();
@@ -124,7 +128,12 @@ pub fn upload_with_progress(
                 report.regular_bytes += f.size;
                 CommitOp::File {
                     path: f.path.clone(),
-                    source: FileSource::Path { abs: f.abs.clone(), size: f.size, git_oid: f.git_oid.clone() },
+                    // Bytes the planner hashed from memory go as they are (what was hashed is what is sent);
+                    // the others are streamed from disk and checked against the planned oid.
+                    source: match &f.contents {
+                        Some(data) => FileSource::Bytes(data.to_vec()),
+                        None => FileSource::Path { abs: f.abs.clone(), size: f.size, git_oid: f.git_oid.clone() },
+                    },
                 }
             }
             UploadMode::Lfs => {
@@ -148,6 +157,7 @@ pub fn upload_with_progress(
         create_pr: opts.create_pr,
         ops,
     };
+    let _t = crate::timing::span("upload.commit");
     report.commit = Some(api.commit(space, &opts.revision, &commit)?);
     Ok(report)
 }
@@ -239,6 +249,8 @@ fn upload_lfs(
     }
     let objects: Vec<LfsObject> = unique.values().map(|f| LfsObject { oid: f.sha256.clone(), size: f.size }).collect();
     let answer = api.lfs_batch(space, revision, &objects)?;
+    // Checked here too: the actions only make sense for an adapter we speak, whatever `HubApi` is in use.
+    crate::api::check_lfs_transfer(space, answer.transfer.as_deref())?;
     let errors: Vec<String> = answer
         .objects
         .iter()

@@ -68,7 +68,7 @@ fn create_private_space_with_settings() {
 
     // Public on request.
     let mut public = CreateSpace::new("static");
-    public.private = false;
+    public.visibility = Visibility::Public;
     env.api.create_space(&space("alice/open"), &public).unwrap();
     assert_eq!(repo(&env.url, "alice/open")["private"], false);
 }
@@ -130,7 +130,7 @@ fn invalid_unknown_and_foreign_spaces() {
     assert_eq!(bob.space_runtime(&private).unwrap_err().code(), "SPACE_NOT_FOUND");
     // Her public Space is readable but not writable by Bob.
     let mut public = CreateSpace::new("static");
-    public.private = false;
+    public.visibility = Visibility::Public;
     let open = space("alice/public");
     env.api.create_space(&open, &public).unwrap();
     assert!(bob.space_runtime(&open).is_ok());
@@ -194,4 +194,50 @@ fn non_idempotent_calls_retry_only_connection_failures() {
     let e = gone.commit(&s, "main", &commit).unwrap_err();
     assert_eq!((e.code(), e.exit_code()), ("NETWORK_ERROR", 4));
     assert_eq!(clock.sleeps().iter().map(|d| d.as_secs()).collect::<Vec<_>>(), [1, 2, 4, 8, 8]);
+}
+
+#[test]
+fn dev_mode_visibility_volumes_and_duplicate() {
+    let env = start();
+    let s = create(&env, "alice/manage");
+    assert_eq!(env.api.set_dev_mode(&s, true).unwrap().dev_mode, Some(true));
+    assert_eq!(repo(&env.url, "alice/manage")["space"]["devMode"], true);
+    assert_eq!(env.api.set_dev_mode(&s, false).unwrap().dev_mode, Some(false));
+
+    env.api.set_visibility(&s, Visibility::Protected).unwrap();
+    assert_eq!(repo(&env.url, "alice/manage")["visibility"], "protected");
+    assert!(env.api.space_info(&s, None).unwrap().private);
+    env.api.set_visibility(&s, Visibility::Public).unwrap();
+    assert!(!env.api.space_info(&s, None).unwrap().private);
+
+    assert!(env.api.space_runtime(&s).unwrap().volumes().is_empty());
+    let vols =
+        [Volume::parse_uri("hf://datasets/alice/d:/data").unwrap(), Volume::parse_uri("hf://buckets/alice/b:/b:rw").unwrap()];
+    env.api.set_volumes(&s, &vols).unwrap();
+    let got = env.api.space_runtime(&s).unwrap().volumes();
+    assert_eq!(
+        got.iter().map(Volume::to_uri).collect::<Vec<_>>(),
+        ["hf://datasets/alice/d:/data:ro", "hf://buckets/alice/b:/b:rw"]
+    );
+    env.api.delete_volumes(&s).unwrap();
+    assert!(env.api.space_runtime(&s).unwrap().volumes().is_empty());
+    assert_eq!(env.api.delete_volumes(&s).unwrap_err().code(), "INVALID_INPUT");
+
+    let copy = space("alice/manage-copy");
+    let opts = DuplicateSpace {
+        visibility: Some(Visibility::Private),
+        hardware: Some("cpu-upgrade".into()),
+        sleep_time: Some(900),
+        secrets: vec![SecretEntry { key: "K".into(), value: SecretValue::new("v"), description: None }],
+        variables: vec![VariableEntry { key: "V".into(), value: "1".into(), description: None }],
+    };
+    let done = env.api.duplicate_space(&s, &copy, &opts).unwrap();
+    assert!(done.url.ends_with("/spaces/alice/manage-copy") && !done.files_copy_pending, "{done:?}");
+    let r = repo(&env.url, "alice/manage-copy");
+    assert_eq!((r["visibility"].clone(), r["space"]["hardware"].clone()), (json!("private"), json!("cpu-upgrade")));
+    assert_eq!((r["space"]["sleepTime"].clone(), r["space"]["variables"].clone()), (json!(900), json!({ "V": "1" })));
+    let e = env.api.duplicate_space(&s, &copy, &DuplicateSpace::default()).unwrap_err();
+    assert_eq!((e.code(), e.status()), ("ALREADY_EXISTS", Some(409)));
+    let (bob, _) = client(&env.url, Some(BOB));
+    assert_eq!(bob.set_dev_mode(&s, true).unwrap_err().code(), "NO_PERMISSION");
 }

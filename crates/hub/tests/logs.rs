@@ -34,6 +34,7 @@ fn wait(env: &Env, s: &SpaceId, opts: &WaitOptions) -> (WaitOutcome, Vec<String>
         .wait_for_stage(s, opts, &mut |ev| match ev {
             WatchEvent::Stage(rt) => stages.push(rt.stage.clone()),
             WatchEvent::Log(k, l) => lines.push((k, l.data.clone())),
+            WatchEvent::AwaitingBuild { stage, .. } => stages.push(format!("stale {stage}")),
         })
         .unwrap();
     (out, stages, lines)
@@ -212,4 +213,169 @@ fn config_errors_and_paused_spaces_settle_as_failures() {
     let (out, _, _) = wait(&env, &s, &WaitOptions::default());
     assert_eq!((out.code(), out.exit_code()), ("PAUSED", 1));
     let _: Value = serde_json::to_value(&out).unwrap();
+}
+
+/// A client on the real clock: the emulator's rebuild delay is real time, so the wait must be too.
+fn real_client(env: &Env) -> Arc<HubClient> {
+    let token = ResolvedToken { token: Token::new(ALICE), source: TokenSource::Env("HF_TOKEN") };
+    Arc::new(HubClient::new(HubConfig::new(&env.url), Some(token)))
+}
+
+/// Waits on the real clock for `sha`; returns the outcome and the stages (stale ones marked).
+fn wait_real(api: &Arc<HubClient>, s: &SpaceId, sha: &str) -> (WaitOutcome, Vec<String>) {
+    let opts = WaitOptions {
+        expect_sha: Some(sha.to_string()),
+        poll_interval: Duration::from_millis(100),
+        timeout: Duration::from_secs(120),
+        rebuild_grace: Duration::from_secs(60),
+        ..WaitOptions::default()
+    };
+    let mut stages = Vec::new();
+    let out = HubLogs::new(api.clone())
+        .wait_for_stage(s, &opts, &mut |ev| match ev {
+            WatchEvent::Stage(rt) => stages.push(rt.stage.clone()),
+            WatchEvent::AwaitingBuild { stage, built, .. } => stages.push(format!("stale {stage} of {}", built.unwrap_or("?"))),
+            WatchEvent::Log(..) => {}
+        })
+        .unwrap();
+    (out, stages)
+}
+
+fn tail_text(out: &WaitOutcome) -> String {
+    let WaitOutcome::Failed { tail, .. } = out else { panic!("not a failure: {out:?}") };
+    tail.iter().map(|l| l.data.as_str()).collect()
+}
+
+#[test]
+fn a_redeploy_reports_the_new_build_not_the_stage_left_from_the_last_one() {
+    let mut c = config();
+    c.tunables.build_seconds = 0.2;
+    let env = start_with(c);
+    let s = create(&env, "alice/again");
+    let api = real_client(&env);
+    let first = deploy_project(&env, &s, DOCKERFILE);
+    assert_eq!(wait_real(&api, &s, &first).0.code(), "RUNNING");
+    // From now on the old stage stays for a while after each commit, as on the Hub.
+    set_config(&env.url, json!({ "rebuildDelaySeconds": 1.5 }));
+
+    // RUNNING → a failing build: the failure, with the new build's log, not the stale RUNNING.
+    let broken = deploy_project(&env, &s, "FROM python:3.12-slim\nRUN exit 3\n");
+    let (out, stages) = wait_real(&api, &s, &broken);
+    assert_eq!(out.code(), "BUILD_ERROR", "{stages:?}");
+    assert_eq!(stages[..2], ["RUNNING".to_string(), format!("stale RUNNING of {}", &first[..7])], "{stages:?}");
+    assert!(tail_text(&out).contains("exit 3"), "{}", tail_text(&out));
+
+    // BUILD_ERROR → another failure: its own tail, not the previous one's.
+    let again = deploy_project(&env, &s, "FROM python:3.12-slim\nRUN false\n");
+    let (out, stages) = wait_real(&api, &s, &again);
+    assert_eq!(out.code(), "BUILD_ERROR", "{stages:?}");
+    assert_eq!(stages[1], format!("stale BUILD_ERROR of {}", &broken[..7]), "{stages:?}");
+    let tail = tail_text(&out);
+    assert!(tail.contains("-c false") && !tail.contains("exit 3"), "{tail}");
+
+    // BUILD_ERROR → fixed: RUNNING, reported once the new build ran.
+    let fixed = deploy_project(&env, &s, "FROM python:3.11-slim\nCMD [\"python\", \"app.py\"]\n");
+    let (out, stages) = wait_real(&api, &s, &fixed);
+    assert_eq!(out.code(), "RUNNING", "{stages:?}");
+    assert!(stages.contains(&"BUILDING".to_string()), "{stages:?}");
+    assert!(space_logs(&env, "alice/again", "buildLog")[0].contains(&fixed[..7]));
+}
+
+#[test]
+fn a_fast_build_between_two_polls_is_recognised_from_its_logs() {
+    // No delay and a slow poll: the first answer after the commit is already the new build's result.
+    let env = start();
+    let s = create(&env, "alice/quick");
+    let first = deploy_project(&env, &s, DOCKERFILE);
+    running(&env, &s, &first);
+    let broken = deploy_project(&env, &s, "FROM python:3.12-slim\nRUN exit 4\n");
+    std::thread::sleep(Duration::from_millis(300));
+    let opts = WaitOptions { expect_sha: Some(broken.clone()), ..WaitOptions::default() };
+    let (out, stages, _) = wait(&env, &s, &opts);
+    assert_eq!(out.code(), "BUILD_ERROR", "{stages:?}");
+    assert_eq!(stages, ["BUILD_ERROR"], "no stale phase: the build log names the commit and has ended");
+    let fixed = deploy_project(&env, &s, DOCKERFILE);
+    std::thread::sleep(Duration::from_millis(300));
+    let (out, stages, _) = wait(&env, &s, &WaitOptions { expect_sha: Some(fixed), ..WaitOptions::default() });
+    assert_eq!((out.code(), stages.as_slice()), ("RUNNING", &["RUNNING".to_string()][..]), "the run log started after the build");
+}
+
+#[test]
+fn a_commit_the_hub_never_builds_ends_after_the_grace_window() {
+    let mut c = config();
+    c.tunables.readme_only_rebuilds = false;
+    let env = start_with(c);
+    let s = create(&env, "alice/readme");
+    let dir = tempfile::tempdir().unwrap();
+    docker_project(dir.path(), DOCKERFILE);
+    let (_, report) = deploy(&*env.api, &s, dir.path(), "deploy").unwrap();
+    let first = report.commit.unwrap().oid;
+    running(&env, &s, &first);
+    write(dir.path(), "README.md", format!("{README}\nMore words.\n"));
+    let (_, report) = deploy(&*env.api, &s, dir.path(), "docs").unwrap();
+    let docs = report.commit.unwrap().oid;
+    assert_eq!(report.changed, ["README.md"]);
+    let grace = Duration::from_secs(40);
+    let base = WaitOptions { expect_sha: Some(docs.clone()), rebuild_grace: grace, ..WaitOptions::default() };
+    for (optional, exit) in [(true, 0), (false, 1)] {
+        let before: Duration = env.clock.sleeps().iter().sum();
+        let (out, stages, _) = wait(&env, &s, &WaitOptions { rebuild_optional: optional, ..base.clone() });
+        let WaitOutcome::NotRebuilt { stage, commit, built, accepted, waited, .. } = &out else { panic!("{out:?}") };
+        assert_eq!((stage.as_str(), commit, built.as_deref(), *accepted), ("RUNNING", &docs, Some(&first[..7]), optional));
+        assert_eq!((out.code(), out.exit_code()), ("NOT_REBUILT", exit));
+        assert!(*waited >= grace && *waited < grace + Duration::from_secs(2), "{waited:?}");
+        let slept: Duration = env.clock.sleeps().iter().sum::<Duration>() - before;
+        assert!(slept < Duration::from_secs(60), "ended at the grace, not the 30 min timeout: {slept:?}");
+        assert_eq!(stages, ["RUNNING", "stale RUNNING"]);
+    }
+    assert_eq!(repo(&env.url, "alice/readme")["space"]["builtSha"], first.as_str(), "nothing was rebuilt");
+}
+
+#[test]
+fn the_space_jwt_comes_from_its_payload_and_is_renewed_before_expiry_and_on_401() {
+    let env = start();
+    let s = create(&env, "alice/tok");
+    let sha = deploy_project(&env, &s, DOCKERFILE);
+    running(&env, &s, &sha);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let jwt = env.api.space_jwt(&s).unwrap();
+    assert!(jwt.exp.is_some_and(|e| e > now + 3000 && e <= now + 3601), "{:?}", jwt.exp);
+    let logs = HubLogs::new(env.api.clone());
+    let build = space_logs(&env, "alice/tok", "buildLog");
+    let path = "/logs-host/v1/alice/tok/logs/build";
+    let read = || {
+        clear_requests(&env.url);
+        let (end, got) = collect(&logs, &s, LogKind::Build, &StreamOptions::new(true).via(LogSource::Jwt));
+        assert_eq!((end, &got), (StreamEnd::Ended, &build));
+        matching(&requests(&env.url), "/api/spaces/alice/tok/jwt").len()
+    };
+    // An hour-long JWT serves every reconnect.
+    fault(&env.url, json!({ "kind": "sse_cut", "path": path, "afterEvents": 2, "count": 2 }));
+    assert_eq!(read(), 1);
+    // One that expires within the refresh margin is replaced before each of the three connections.
+    set_config(&env.url, json!({ "jwtTtlSeconds": 30 }));
+    fault(&env.url, json!({ "kind": "sse_cut", "path": path, "afterEvents": 2, "count": 2 }));
+    assert_eq!(read(), 3);
+    // One the logs host rejects is replaced once, and the stream goes on.
+    set_config(&env.url, json!({ "jwtTtlSeconds": 3600 }));
+    fault(&env.url, json!({ "kind": "status", "status": 401, "path": path, "count": 1 }));
+    assert_eq!(read(), 2);
+}
+
+#[test]
+fn a_space_with_nothing_to_build_counts_as_running_at_once() {
+    // Static Spaces serve their files as committed: RUNNING with neither a build nor a run log.
+    let env = start();
+    let s = space("alice/site");
+    env.api.create_space(&s, &CreateSpace::new("static")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "README.md", README.replace("sdk: docker\napp_port: 7860", "sdk: static"));
+    write(dir.path(), "index.html", "<h1>v1</h1>\n");
+    for v in ["v1", "v2"] {
+        write(dir.path(), "index.html", format!("<h1>{v}</h1>\n"));
+        let (_, report) = deploy(&*env.api, &s, dir.path(), v).unwrap();
+        let opts = WaitOptions { expect_sha: Some(report.commit.unwrap().oid), ..WaitOptions::default() };
+        let (out, stages, _) = wait(&env, &s, &opts);
+        assert_eq!((out.code(), stages.as_slice()), ("RUNNING", &["RUNNING".to_string()][..]), "{v}");
+    }
 }

@@ -311,3 +311,82 @@ fn pull_request_commits_leave_main_alone() {
     assert!(commit.pr_url.as_deref().is_some_and(|u| u.contains("/discussions/")), "{commit:?}");
     assert_eq!(repo(&env.url, "alice/pr")["sha"], main);
 }
+
+#[test]
+fn an_lfs_transfer_we_did_not_offer_is_refused_before_anything_is_sent() {
+    let env = start();
+    small_thresholds(&env.url);
+    let s = create(&env, "alice/xet");
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let commits = commit_count(&env.url, "alice/xet");
+    fault(&env.url, json!({ "kind": "lfs_transfer", "transfer": "xet" }));
+    clear_requests(&env.url);
+    let e = run(&env, &s, dir.path(), "deploy").unwrap_err();
+    assert_eq!((e.code(), e.exit_code()), ("LFS_TRANSFER_UNSUPPORTED", 1));
+    let text = e.to_string();
+    assert!(text.contains("`xet`") && text.contains("basic and multipart") && text.contains("nothing was committed"), "{text}");
+    let reqs = requests(&env.url);
+    assert_eq!(matching(&reqs, "/info/lfs/objects/batch").len(), 1);
+    assert!(matching(&reqs, "/__lfs/").is_empty(), "no byte went to storage");
+    assert!(matching(&reqs, "/commit/").is_empty());
+    assert_eq!(commit_count(&env.url, "alice/xet"), commits);
+    // The fault is spent: the same upload now goes through basic and multipart.
+    let (_, report) = run(&env, &s, dir.path(), "deploy").unwrap();
+    assert_eq!(report.lfs_files, 3);
+}
+
+#[test]
+fn a_rate_limit_reset_at_the_end_of_the_window_is_waited_for_and_announced() {
+    let env = start();
+    let s = create(&env, "alice/window");
+    let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = notices.clone();
+    let clock = std::sync::Arc::new(ManualClock::new());
+    let token = ResolvedToken { token: Token::new(ALICE), source: TokenSource::Env("HF_TOKEN") };
+    let api = HubClient::new(HubConfig::new(&env.url), Some(token))
+        .with_clock(clock.clone())
+        .with_retry_notice(std::sync::Arc::new(move |n| seen.lock().unwrap().push(n.to_string())));
+    // The Hub's windows are 5 minutes: a reset 300 s away (RateLimit t=300, Retry-After 300) is honoured.
+    fault(&env.url, json!({ "kind": "status", "status": 429, "count": 1, "path": "/api/spaces/*/runtime", "retryAfter": 300 }));
+    fault(&env.url, json!({ "kind": "status", "status": 503, "count": 1, "path": "/api/spaces/*/runtime" }));
+    api.space_runtime(&s).unwrap();
+    assert_eq!(clock.sleeps(), [Duration::from_secs(301), Duration::from_secs(2)]);
+    let notices = notices.lock().unwrap().clone();
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices[0].contains("rate limiting") && notices[0].contains("waiting 301 s (as the Hub asked), then attempt 2"));
+    assert!(notices[1].contains("answered 503") && notices[1].contains("waiting 2 s"), "{notices:?}");
+}
+
+#[test]
+fn a_loaded_project_commits_what_was_hashed_in_one_pass() {
+    let env = start();
+    small_thresholds(&env.url);
+    let s = create(&env, "alice/loaded");
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    // More files than one preupload call takes (256): the calls go out concurrently.
+    for i in 0..300 {
+        write(dir.path(), &format!("many/f{i:03}.txt"), format!("file {i}\n"));
+    }
+    let loaded_project = spacesmith_spec::project::load(dir.path(), 1 << 20).unwrap();
+    let loaded = plan::LoadedProject::new(&loaded_project);
+    let plan = loaded.plan(&*env.api, &s, "main", &opts()).unwrap();
+    let scanned = plan::plan_folder(&*env.api, &s, dir.path(), "main", &opts()).unwrap();
+    let ids = |p: &UploadPlan| p.to_send().map(|f| (f.path.clone(), f.sha256.clone(), f.git_oid.clone())).collect::<Vec<_>>();
+    assert_eq!(ids(&plan), ids(&scanned), "the same plan as scanning the folder");
+    let find = |p: &str| plan.to_send().find(|f| f.path == p).unwrap();
+    assert!(find("app.py").contents.is_some(), "text read whole is sent from memory");
+    assert!(find("data/model.bin").contents.is_none() && find("data/weights.txt").contents.is_none(), "LFS files are not kept");
+
+    // What was validated and hashed is what is committed, even if the file changes on disk meanwhile.
+    let expected = local_files(dir.path());
+    write(dir.path(), "app.py", "print('edited after planning')\n");
+    clear_requests(&env.url);
+    let report = upload(&*env.api, &s, &plan, &CommitOptions::new("deploy")).unwrap();
+    assert_eq!((report.regular_files, report.lfs_files), (307, 3));
+    assert_eq!(remote_without_gitattributes(&env, &s), expected);
+    let reqs = requests(&env.url);
+    assert_eq!(matching(&reqs, "/preupload/").len(), 2, "310 files in calls of at most 256");
+    assert_eq!(matching(&reqs, "/commit/").len(), 1);
+}

@@ -147,6 +147,79 @@ pub fn load_with_budget(root: &Path, text_cap: u64, budget: u64) -> Result<Proje
     Ok(project)
 }
 
+/// The ignore rules of a project directory, for paths that need not exist locally (e.g. a file that is
+/// only on the Hub): the same `.git/info/exclude` and per-directory `.gitignore` files, with the same
+/// precedence, as [`load`] applies while walking, plus `.git` itself.
+pub struct IgnoreRules {
+    root: PathBuf,
+    exclude: Option<Gitignore>,
+    dirs: std::sync::Mutex<std::collections::HashMap<String, Option<std::sync::Arc<Gitignore>>>>,
+}
+
+impl IgnoreRules {
+    /// Reads the rules lazily, directory by directory, as paths are asked about.
+    pub fn new(root: &Path) -> IgnoreRules {
+        let exclude = root.join(".git").join("info").join("exclude");
+        IgnoreRules {
+            root: root.to_owned(),
+            exclude: exclude.is_file().then(|| matcher(root, &exclude)),
+            dirs: Default::default(),
+        }
+    }
+
+    fn dir_rules(&self, rel_dir: &str) -> Option<std::sync::Arc<Gitignore>> {
+        let mut cache = self.dirs.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(rel_dir.to_owned())
+            .or_insert_with(|| {
+                let dir = if rel_dir.is_empty() { self.root.clone() } else { self.root.join(rel_dir) };
+                let file = dir.join(".gitignore");
+                file.is_file().then(|| std::sync::Arc::new(matcher(&dir, &file)))
+            })
+            .clone()
+    }
+
+    /// Whether the walker would leave out the file at `path` (`/`-separated, relative): it, or one of its
+    /// parent directories, is matched by an ignore rule, is a symbolic link here (never followed), or it
+    /// lies in a `.git` directory.
+    pub fn is_ignored(&self, path: &str) -> bool {
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        let mut stack: Vec<std::sync::Arc<Gitignore>> = Vec::new();
+        let mut rel = String::new();
+        for (i, name) in parts.iter().enumerate() {
+            if *name == ".git" {
+                return true;
+            }
+            // Entries of `rel` are matched against the rules of `rel` and of every directory above it.
+            if let Some(g) = self.dir_rules(&rel) {
+                stack.push(g);
+            }
+            if !rel.is_empty() {
+                rel.push('/');
+            }
+            rel.push_str(name);
+            let is_dir = i + 1 < parts.len();
+            let abs = self.root.join(&rel);
+            let matchers: Vec<&Gitignore> = self.exclude.iter().chain(stack.iter().map(|g| &**g)).collect();
+            if is_ignored_by(&matchers, &abs, is_dir) || abs.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+fn is_ignored_by(matchers: &[&Gitignore], path: &Path, is_dir: bool) -> bool {
+    for m in matchers.iter().rev() {
+        match m.matched(path, is_dir) {
+            Match::Ignore(_) => return true,
+            Match::Whitelist(_) => return false,
+            Match::None => {}
+        }
+    }
+    false
+}
+
 fn matcher(dir: &Path, file: &Path) -> Gitignore {
     let mut b = GitignoreBuilder::new(dir);
     // Bad lines are skipped, as git skips them; the rest of the file still applies.
@@ -274,6 +347,37 @@ mod tests {
     fn utf16_is_not_binary() {
         assert!(!looks_binary(&[0xFF, 0xFE, b'a', 0]));
         assert!(looks_binary(&[b'a', 0]));
+    }
+
+    #[test]
+    fn ignore_rules_for_paths_that_are_not_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join(".git/info")).unwrap();
+        fs::write(root.join(".git/info/exclude"), "secret.txt\n").unwrap();
+        fs::write(root.join(".gitignore"), "*.bin\nmodels/\n!keep.bin\n").unwrap();
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::write(root.join("sub/.gitignore"), "local.cfg\n!important.bin\n").unwrap();
+        let rules = IgnoreRules::new(root);
+        for p in ["model.bin", "a/b/weights.bin", "models/x/y.safetensors", "secret.txt", "sub/local.cfg", ".git/config"] {
+            assert!(rules.is_ignored(p), "{p}");
+        }
+        for p in ["app.py", "keep.bin", "sub/important.bin", "local.cfg", "modelsx/a", "sub/app.py"] {
+            assert!(!rules.is_ignored(p), "{p}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("/nonexistent-target", root.join("linked")).unwrap();
+            assert!(rules.is_ignored("linked/model.safetensors") && rules.is_ignored("linked"));
+            fs::remove_file(root.join("linked")).unwrap();
+        }
+        // The walker agrees on what exists.
+        for f in ["model.bin", "keep.bin", "sub/local.cfg", "sub/important.bin", "app.py"] {
+            fs::write(root.join(f), "x").unwrap();
+        }
+        let p = load(root, 0).unwrap();
+        let files: Vec<&str> = p.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(files, [".gitignore", "app.py", "keep.bin", "sub/.gitignore", "sub/important.bin"]);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! typos and value checks work as for built-in flags.
 
 mod output;
+mod space_admin;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use crate::plugins::{InstallRequest, PluginManager, PluginStore, Plugins};
 use crate::project::{NewRequest, ProjectService, Projects, RawValue};
 use crate::registry::{PluginRegistry, Registry};
 use crate::secrets;
+use space_admin::visibility_of;
 
 #[derive(Parser)]
 #[command(name = "spacesmith", version, about = "Scaffold, check and deploy Hugging Face Spaces.", propagate_version = true)]
@@ -57,7 +59,7 @@ enum Command {
     Logs(LogsArgs),
     /// Which secrets a project needs, which are set on its Space, which are missing; set them.
     Secrets(SecretsArgs),
-    /// Manage a Space: status, pause, restart, hardware, sleep, delete.
+    /// Manage a Space: status, pause, restart, hardware, sleep, delete, dev mode, duplicate, visibility, volumes.
     Space(SpaceArgs),
     /// Write a CI workflow that deploys the Space on every push.
     Ci(CiArgs),
@@ -286,8 +288,11 @@ struct DeployArgs {
     #[arg(long, value_name = "OWNER/NAME")]
     space: String,
     /// Create the Space public (default: private). An existing Space keeps its visibility.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "protected")]
     public: bool,
+    /// Create the Space protected: private files, public app. An existing Space keeps its visibility.
+    #[arg(long)]
+    protected: bool,
     /// Hardware flavor, e.g. cpu-basic, cpu-upgrade, t4-small.
     #[arg(long, value_name = "FLAVOR")]
     hardware: Option<String>,
@@ -318,9 +323,17 @@ struct DeployArgs {
     /// How long to wait for the Space to settle (90s, 10m, 1h).
     #[arg(long, value_name = "D", default_value = "30m", value_parser = parse_duration)]
     timeout: std::time::Duration,
+    /// After the commit, how long a stage left from the previous build is tolerated before concluding the
+    /// Hub started no build for it (the runtime names no commit; see crates/hub/README.md).
+    #[arg(long, value_name = "D", default_value = "3m", value_parser = parse_duration)]
+    rebuild_grace: std::time::Duration,
     /// Keep remote files that no longer exist locally (default: delete them).
     #[arg(long)]
     no_delete: bool,
+    /// Also delete remote files that the project ignores (.gitignore), e.g. a model added through the web
+    /// UI; by default they are kept and listed.
+    #[arg(long, conflicts_with = "no_delete")]
+    delete_ignored: bool,
     /// Deploy even if validation finds errors.
     #[arg(long)]
     force: bool,
@@ -375,7 +388,15 @@ struct SecretsArgs {
 #[derive(Args)]
 struct SpaceArgs {
     #[command(subcommand)]
-    command: SpaceCommand,
+    command: SpaceSub,
+}
+
+#[derive(Subcommand)]
+enum SpaceSub {
+    #[command(flatten)]
+    Basic(SpaceCommand),
+    #[command(flatten)]
+    Admin(space_admin::AdminCommand),
 }
 
 #[derive(Args)]
@@ -540,6 +561,8 @@ impl LogSink for StderrSink {
 
 /// Run the CLI; returns the process exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
+    spacesmith_hub::timing::init();
+    let _t = spacesmith_hub::timing::span("cli.run");
     let pre = prescan(&args);
     match run_inner(args, &pre) {
         Ok(code) => code,
@@ -558,11 +581,13 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
         2 => Some(Arc::new(StderrSink { min: LogLevel::Debug })),
         _ => Some(Arc::new(StderrSink { min: LogLevel::Trace })),
     };
+    let t = spacesmith_hub::timing::span("cli.runtime_init");
     let runtime =
         Runtime::new(RuntimeConfig { cache_dir: settings.cache_dir.clone(), limits: settings.limits.clone(), log_sink: sink })
             .map_err(|e| AppError::new("ENGINE_FAILED", Exit::Failed, e.to_string()))?;
     let store = settings.data_dir.as_deref().map(PluginStore::new);
     let registry = Arc::new(Registry::new(runtime.clone(), &pre.plugins, store.clone())?);
+    t.end();
 
     let mut command = Cli::command();
     let sdks = registry.sdk_ids().join(", ");
@@ -687,7 +712,7 @@ fn dispatch(
             let req = DeployRequest {
                 dir: args.dir,
                 space,
-                public: args.public,
+                visibility: visibility_of(args.public, args.protected),
                 hardware: args.hardware,
                 sleep_time: args.sleep_time,
                 secrets,
@@ -696,7 +721,9 @@ fn dispatch(
                 revision: args.revision,
                 create_pr: args.create_pr,
                 wait: (!args.no_wait).then_some(args.timeout),
+                rebuild_grace: args.rebuild_grace,
                 delete: !args.no_delete,
+                delete_ignored: args.delete_ignored,
                 force: args.force,
                 dry_run: args.dry_run,
             };
@@ -754,7 +781,10 @@ fn dispatch(
             output::secrets_report(&report, args.json);
             Ok(Exit::Ok)
         }
-        Command::Space(args) => space_command(args.command, service, settings.text_cap),
+        Command::Space(args) => match args.command {
+            SpaceSub::Basic(cmd) => space_command(cmd, service, settings.text_cap),
+            SpaceSub::Admin(cmd) => space_admin::run(cmd),
+        },
         Command::Ci(CiArgs { provider: CiProvider::Github(args) }) => {
             let req = CiRequest {
                 dir: args.dir,
@@ -773,6 +803,8 @@ fn dispatch(
 struct Hub {
     api: Arc<dyn HubApi>,
     logs: Arc<dyn LogService>,
+    /// The token came from the OIDC exchange (Trusted Publishers).
+    oidc: bool,
 }
 
 impl Hub {
@@ -780,14 +812,21 @@ impl Hub {
         let auth = EnvAuth::from_process_env();
         // Every command here needs a token: say where they are looked for before any request.
         auth.require_token()?;
-        let api: Arc<dyn HubApi> = Arc::new(HubClient::from_auth(&auth)?);
+        // A refreshed `hf auth login` token, or why it could not be refreshed.
+        for n in auth.notices() {
+            eprintln!("{n}");
+        }
+        // A rate-limit reset can be minutes away: say how long we wait instead of going quiet.
+        let client = HubClient::from_auth(&auth)?.with_retry_notice(Arc::new(|n| eprintln!("… {n}")));
+        let oidc = matches!(client.token_source(), Some(spacesmith_hub::TokenSource::Oidc(_)));
+        let api: Arc<dyn HubApi> = Arc::new(client);
         let logs: Arc<dyn LogService> = Arc::new(HubLogs::new(api.clone()));
-        Ok(Hub { api, logs })
+        Ok(Hub { api, logs, oidc })
     }
 
     fn deployer(&self, projects: Arc<dyn ProjectService>, text_cap: u64) -> Deployer {
         let hardware = Arc::new(HubHardware::new(Some(self.api.clone())));
-        Deployer::new(self.api.clone(), self.logs.clone(), projects, hardware, text_cap)
+        Deployer::new(self.api.clone(), self.logs.clone(), projects, hardware, text_cap).with_token_check(!self.oidc)
     }
 }
 

@@ -279,14 +279,23 @@ impl DeployPrinter {
             p.unchanged.len(),
             human_bytes(p.bytes_to_send())
         ));
+        // Every deletion is shown, and first: nothing is removed that the user did not see.
+        for d in &p.deleted {
+            self.line(&format!("  {} {d}", s.paint("31", "-")));
+        }
+        if !p.kept_ignored.is_empty() {
+            self.line(&format!(
+                "  Kept {} remote file(s) that this project ignores (--delete-ignored deletes them):",
+                p.kept_ignored.len()
+            ));
+            for k in &p.kept_ignored {
+                self.line(&format!("  {} {k}", s.dim("=")));
+            }
+        }
         const SHOWN: usize = 200;
-        let rows = p
-            .added
-            .iter()
-            .map(|f| (s.paint("32", "+"), &f.path))
-            .chain(p.changed.iter().map(|f| (s.paint("33", "~"), &f.path)))
-            .chain(p.deleted.iter().map(|d| (s.paint("31", "-"), d)));
-        let total = p.added.len() + p.changed.len() + p.deleted.len();
+        let rows =
+            p.added.iter().map(|f| (s.paint("32", "+"), &f.path)).chain(p.changed.iter().map(|f| (s.paint("33", "~"), &f.path)));
+        let total = p.added.len() + p.changed.len();
         for (mark, path) in rows.take(SHOWN) {
             self.line(&format!("  {mark} {path}"));
         }
@@ -325,10 +334,11 @@ impl DeployPrinter {
         }
         let s = &self.style;
         if r.dry_run {
-            let visibility = match r.settings.private {
-                Some(true) => "private",
-                Some(false) => "public",
-                None => "existing",
+            let visibility = match (r.settings.visibility, r.settings.private) {
+                (Some(v), _) => v.as_str(),
+                (None, Some(true)) => "private",
+                (None, Some(false)) => "public",
+                (None, None) => "existing",
             };
             if r.created {
                 let mut what = vec![format!("sdk {}", r.settings.sdk)];
@@ -363,6 +373,33 @@ impl DeployPrinter {
                 }
                 let flag = if matches!(log, Some(spacesmith_hub::LogKind::Build)) { " --build" } else { "" };
                 self.line(&format!("  {} spacesmith logs {}{flag}", s.dim("more:"), r.space));
+            }
+            Some(WaitOutcome::NotRebuilt { stage, commit, built, accepted, waited, .. }) => {
+                let short = &commit[..commit.len().min(7)];
+                let from = built.as_deref().map(|b| format!(" (commit {b})")).unwrap_or_default();
+                if *accepted {
+                    self.line(&format!(
+                        "{} {} is running: {} (the Hub started no build for the README-only commit {short} in {}s; the app is the previous build{from})",
+                        s.paint("1;32", "✓"),
+                        r.space,
+                        r.url,
+                        waited.as_secs()
+                    ));
+                } else {
+                    self.line(&format!(
+                        "{} the Hub started no build for commit {short} in {}s: {} is still {} from the previous build{from}",
+                        s.paint("1;31", "✗"),
+                        waited.as_secs(),
+                        r.space,
+                        s.bold(stage)
+                    ));
+                    self.line(&format!(
+                        "  {} rebuild it with `spacesmith space restart --factory {}`, then check `spacesmith logs {} --build`",
+                        s.dim("fix:"),
+                        r.space,
+                        r.space
+                    ));
+                }
             }
             Some(WaitOutcome::TimedOut { stage, waited }) => {
                 self.line(&format!(
@@ -402,9 +439,7 @@ impl DeployObserver for DeployPrinter {
                 }
                 self.line(&format!("Validated: {}, {}", plural(v.errors, "error"), plural(v.warnings, "warning")));
             }
-            DeployEvent::Created { url, private } => {
-                self.line(&format!("Created {} Space {url}", if private { "private" } else { "public" }))
-            }
+            DeployEvent::Created { url, visibility } => self.line(&format!("Created {visibility} Space {url}")),
             DeployEvent::Configured { secrets, variables, hardware, sleep_time } => {
                 let mut parts = Vec::new();
                 if !secrets.is_empty() {
@@ -446,6 +481,13 @@ impl DeployObserver for DeployPrinter {
             DeployEvent::Waiting { timeout } => self
                 .line(&format!("\nWaiting for the Space to build and start (up to {})…", human_secs(timeout.as_secs() as i64))),
             DeployEvent::Watch(WatchEvent::Stage(rt)) => self.line(&s.bold(&format!("── {} ──", rt.stage))),
+            DeployEvent::Watch(WatchEvent::AwaitingBuild { commit, stage, built }) => {
+                let from = built.map(|b| format!(", commit {b}")).unwrap_or_default();
+                self.line(&s.dim(&format!(
+                    "   {stage} is the previous build's{from}: waiting for the Hub to start building {}",
+                    &commit[..commit.len().min(7)]
+                )))
+            }
             DeployEvent::Watch(WatchEvent::Log(kind, l)) => {
                 self.line(&format!("{} {}", s.dim(&format!("[{}]", kind.as_str())), l.text()))
             }
@@ -530,6 +572,12 @@ pub fn space_status(st: &SpaceStatus, as_json: bool) {
     let sdk = st.sdk.as_deref().unwrap_or("unknown sdk");
     eprintln!("{} ({vis}, {sdk}): {}", s.bold(&st.space), runtime_line(&st.runtime));
     eprintln!("  {}", st.url);
+    if st.runtime.dev_mode == Some(true) {
+        eprintln!("  dev mode on");
+    }
+    for v in st.runtime.volumes() {
+        eprintln!("  volume {}", v.to_uri());
+    }
 }
 
 pub fn runtime(space: &SpaceId, verb: &str, rt: &SpaceRuntime, as_json: bool) {

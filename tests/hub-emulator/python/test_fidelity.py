@@ -254,6 +254,223 @@ def test_client_retries_through_injected_faults(api, emulator):
     assert entry.lfs.sha256 == hashlib.sha256(data).hexdigest()
 
 
+def test_commit_identity_and_lfs_transfer_choice(api, emulator):
+    """The runtime names no commit (SpaceRuntime has no sha); space_info().sha and the build log's banner do.
+    huggingface_hub's LFS path takes the server's `transfer` but uploads by each object's actions, so the
+    `lfs_transfer` fault (used to test that our client refuses it) does not disturb the official client."""
+    repo = "alice/fidelity-commit"
+    api.create_repo(repo, repo_type="space", space_sdk="docker", private=True)
+    emulator.control("POST", "/__emulator/faults", {"kind": "lfs_transfer", "transfer": "xet"})
+    data = os.urandom(4096) + b"\0"
+    api.upload_file(path_or_fileobj=data, path_in_repo="blob.bin", repo_id=repo, repo_type="space")
+    assert emulator.control("GET", "/__emulator/faults") == []
+    entry = next(e for e in api.list_repo_tree(repo, repo_type="space") if e.path == "blob.bin")
+    assert entry.lfs.sha256 == hashlib.sha256(data).hexdigest()
+    commit = api.upload_file(path_or_fileobj=SMALL_FILES["Dockerfile"], path_in_repo="Dockerfile", repo_id=repo, repo_type="space")
+    sha = commit.oid
+    runtime = wait_settled(api, repo)
+    assert "sha" not in runtime.raw
+    assert api.space_info(repo).sha == sha
+    first = next(iter(api.fetch_space_logs(repo, build=True)))
+    assert first.startswith("===== Build Queued at ") and first.rstrip().endswith(f"/ Commit SHA: {sha[:7]} =====")
+
+
+def test_space_management(api, hf, emulator):
+    """Dev mode, visibility (incl. protected), volumes and duplicate_repo, as huggingface_hub 2.4.0 calls them."""
+    from huggingface_hub import Volume
+    from huggingface_hub.errors import BadRequestError, HfHubHTTPError, RepositoryNotFoundError
+
+    def state(repo_id):
+        repos = emulator.control("GET", "/__emulator/state?logs=false")["repos"]
+        return next(r for r in repos if r["id"] == repo_id)
+
+    repo = "alice/fidelity-manage"
+    api.create_repo(repo, repo_type="space", space_sdk="docker", visibility="protected")
+    assert state(repo)["visibility"] == "protected"
+    assert api.space_info(repo).private is True
+    with pytest.raises(RepositoryNotFoundError):
+        api.space_info(repo, token="hf_fidelity_bob_token")
+
+    assert api.enable_space_dev_mode(repo).dev_mode is True
+    assert state(repo)["space"]["devMode"] is True
+    assert api.disable_space_dev_mode(repo).dev_mode is False
+    assert state(repo)["space"]["devMode"] is False
+
+    api.update_repo_settings(repo, repo_type="space", visibility="public")
+    assert state(repo)["visibility"] == "public"
+    assert api.space_info(repo, token=False).private is False
+    api.update_repo_settings(repo, repo_type="space", visibility="protected")
+    assert (state(repo)["visibility"], state(repo)["private"]) == ("protected", True)
+    api.update_repo_settings(repo, repo_type="space", private=True)
+    assert state(repo)["visibility"] == "private"
+
+    api.set_space_volumes(
+        repo,
+        volumes=[
+            Volume(type="dataset", source="alice/data", mount_path="/data", revision="v1", path="train"),
+            Volume(type="bucket", source="alice/bucket", mount_path="/mnt", read_only=False),
+        ],
+    )
+    vols = api.get_space_runtime(repo).volumes
+    assert [(v.type, v.source, v.mount_path, v.read_only) for v in vols] == [
+        ("dataset", "alice/data", "/data", True),
+        ("bucket", "alice/bucket", "/mnt", False),
+    ]
+    assert (vols[0].revision, vols[0].path) == ("v1", "train")
+    assert api.space_info(repo).runtime.volumes[1].mount_path == "/mnt"
+    api.delete_space_volumes(repo)
+    assert api.get_space_runtime(repo).volumes is None
+    assert state(repo)["space"]["volumes"] is None
+    with pytest.raises(BadRequestError):
+        api.delete_space_volumes(repo)
+
+    api.upload_file(path_or_fileobj=b"print(1)\n", path_in_repo="app.py", repo_id=repo, repo_type="space")
+    copy = "alice/fidelity-copy"
+    url = api.duplicate_repo(
+        repo,
+        copy,
+        repo_type="space",
+        visibility="public",
+        space_hardware="cpu-upgrade",
+        space_sleep_time=600,
+        space_secrets=[{"key": "API_TOKEN", "value": "copy-secret"}],
+        space_variables=[{"key": "MODE", "value": "staging"}],
+        space_volumes=[Volume(type="model", source="alice/model", mount_path="/models")],
+    )
+    assert url.repo_id == copy and url.files_copy_pending is False
+    src, dst = state(repo), state(copy)
+    assert dst["files"] == src["files"] and dst["sha"] == src["sha"]
+    assert (dst["visibility"], dst["space"]["hardware"], dst["space"]["sleepTime"]) == ("public", "cpu-upgrade", 600)
+    assert dst["space"]["secrets"]["API_TOKEN"]["sha256"] == hashlib.sha256(b"copy-secret").hexdigest()
+    assert api.get_space_variables(copy)["MODE"].value == "staging"
+    assert api.get_space_runtime(copy).volumes[0].read_only is True
+    assert sorted(api.list_repo_files(copy, repo_type="space")) == [".gitattributes", "README.md", "app.py"]
+    # Without a visibility the copy keeps the source's (private here); exist_ok swallows the 409.
+    kept = api.duplicate_repo(repo, "alice/fidelity-copy2", repo_type="space")
+    assert state(kept.repo_id)["visibility"] == "private"
+    assert api.duplicate_repo(repo, copy, repo_type="space", exist_ok=True).repo_id == copy
+    with pytest.raises(HfHubHTTPError) as e:
+        api.duplicate_repo(repo, copy, repo_type="space")
+    assert e.value.response.status_code == 409
+    assert state(copy)["visibility"] == "public"
+
+    static = "alice/fidelity-static-manage"
+    api.create_repo(static, repo_type="space", space_sdk="static")
+    with pytest.raises(BadRequestError):
+        api.enable_space_dev_mode(static)
+    with pytest.raises(BadRequestError):
+        api.set_space_volumes(static, volumes=[Volume(type="model", source="alice/model", mount_path="/m")])
+
+
+# ---------- tokens huggingface_hub obtains itself: OAuth refresh and the OIDC exchange ----------
+
+# A throwaway RSA key for a fake CI issuer (test-only; signs RS256 id tokens like GitHub's issuer does).
+N = int(
+    "b258c736ff6d073b1f426355555cd23c3e2126f23877f16ede01d493980634aa65071c7a84945c34291672905f252448"
+    "8eb96d4a2b3a664d5395f6ddcedbab6eec51685d9c452dbaf4184dc91f5fcc8d3e31202a28c11a1c0eb9cac6447aed5c"
+    "88598dc6d3f134b2657ed1870a1eb7932eccd49fecfdfc1ca4a27f0d02601cc612149376009b6b24a00f1e5b26874003"
+    "537fa7ab4aa34257a82cbd16e9031bce1a4f7fbf18141b83fd17a369f3c32c8ac1b55297096a52e0655c3b845cec5733"
+    "e220b7663430e9ecef2234a1b273131b7338fbc0285a14ff1d2490e256af94401291af738d5ee915e45d77df625490c9"
+    "d9c5a9b2e70c3e035b06c17e2123bddb",
+    16,
+)
+D = int(
+    "39869f43632234c9e22c54c40a93b5104f6dfc14f717e11d44a8cc7b8af6bd7814bc35786359436063bc64d9a286e56c"
+    "2df52b8657e92f6453c8b46719390bd3ec8fd99d1031d42d505ca28274073f807385fefcfa4646f8b3db43c7ae01049c"
+    "eb320fa4096aecf779fb6cf424d4819c0ce56ed3e2ea8dae63803280ecba39ad32a6e6efaa0234efc29cc2da259da40a"
+    "9cde5a669cb7b760fffb8be30636573a694c2d4746aa943188d765e18bea19ed82c0a664770159907fb340c95f334dd1"
+    "200f5125559b268b1b6a2e940e6f6450d00f1fd7de9a1c98708687dbb0c1a1c5c2f17937b2415b7be5117eb1f8f45715"
+    "2fcc47e8382c9facdce1b68cabfece61",
+    16,
+)
+_SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _rs256_id_token(claims: dict) -> str:
+    """RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017), enough to mint a test id token with the stdlib."""
+    import json
+
+    signing_input = _b64url(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "k1"}).encode()) + "." + _b64url(json.dumps(claims).encode())
+    t = _SHA256_DIGEST_INFO + hashlib.sha256(signing_input.encode()).digest()
+    k = (N.bit_length() + 7) // 8
+    em = b"\x00\x01" + b"\xff" * (k - len(t) - 3) + b"\x00" + t
+    sig = pow(int.from_bytes(em, "big"), D, N).to_bytes(k, "big")
+    return signing_input + "." + _b64url(sig)
+
+
+def _use_token_files(monkeypatch, hf, tmp_path, access, refresh, expires_at):
+    from huggingface_hub import constants
+    from huggingface_hub.utils import _auth
+
+    (tmp_path / "token").write_text(access)
+    (tmp_path / "stored_tokens").write_text(f"[login]\nhf_token = {access}\nrefresh_token = {refresh}\nexpires_at = {expires_at}\n")
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "token"))
+    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "stored_tokens"))
+    monkeypatch.setattr(_auth, "_OAUTH_REFRESH_CACHE", None)
+    return _auth
+
+
+def test_oauth_refresh_of_a_login_token(hf, emulator, tmp_path, monkeypatch):
+    login = emulator.control("POST", "/__emulator/oauth/logins", {"user": "alice", "expiresIn": 600})
+    _auth = _use_token_files(monkeypatch, hf, tmp_path, login["accessToken"], login["refreshToken"], login["expiresAt"])
+    fresh = _auth._get_token_from_file_refreshed()
+    assert fresh != login["accessToken"] and fresh.startswith("hf_oauth_")
+    assert (tmp_path / "token").read_text() == fresh
+    stored = (tmp_path / "stored_tokens").read_text()
+    assert f"hf_token = {fresh}" in stored and login["refreshToken"] not in stored
+    assert hf.HfApi(token=fresh).whoami()["name"] == "alice"
+
+    # Revoked and expired: the client keeps the old token (and warns); the Hub then rejects it.
+    rotated = next(line.split(" = ")[1] for line in stored.splitlines() if line.startswith("refresh_token"))
+    emulator.control("POST", "/__emulator/oauth/revoke", {"refreshToken": rotated})
+    old = emulator.control("POST", "/__emulator/oauth/logins", {"user": "alice", "expiresIn": -60})
+    _auth = _use_token_files(monkeypatch, hf, tmp_path, old["accessToken"], rotated, old["expiresAt"])
+    assert _auth._get_token_from_file_refreshed() == old["accessToken"]
+    from huggingface_hub.errors import HfHubHTTPError
+
+    with pytest.raises(HfHubHTTPError) as e:
+        hf.HfApi(token=old["accessToken"]).whoami()
+    assert e.value.response.status_code == 401
+
+
+def test_oidc_token_exchange(hf, api, emulator, monkeypatch):
+    from huggingface_hub.utils import _auth
+
+    repo_id = "alice/fidelity-oidc"
+    api.create_repo(repo_id, repo_type="space", space_sdk="static", private=True, exist_ok=True)
+    issuer = "https://ci.example.test"
+    jwk = {"kty": "RSA", "kid": "k1", "alg": "RS256", "n": _b64url(N.to_bytes(256, "big")), "e": _b64url((65537).to_bytes(3, "big"))}
+    emulator.control(
+        "POST",
+        "/__emulator/trusted-publishers",
+        {"resource": f"spaces/{repo_id}", "issuer": issuer, "jwks": {"keys": [jwk]}, "claims": {"repository": "acme/site"}},
+    )
+    now = int(time.time())
+    claims = {"iss": issuer, "aud": emulator.url, "iat": now, "exp": now + 300, "repository": "acme/site", "sub": "repo:acme/site:ref:refs/heads/main"}
+    monkeypatch.setenv("HF_OIDC_RESOURCE", f"spaces/{repo_id}")
+    monkeypatch.setenv("HF_OIDC_ID_TOKEN", _rs256_id_token(claims))
+    monkeypatch.setattr(_auth, "_OIDC_TOKEN_CACHE", None)
+    token = hf.get_token()
+    assert token.startswith("hf_jwt_") and token != os.environ["HF_TOKEN"]
+    scoped = hf.HfApi(token=token)
+    info = scoped.upload_file(path_or_fileobj=b"<h1>from CI</h1>", path_in_repo="index.html", repo_id=repo_id, repo_type="space")
+    assert info.oid
+    # A claim that does not match: 400 invalid_grant, raised (no fallback to HF_TOKEN).
+    monkeypatch.setenv("HF_OIDC_ID_TOKEN", _rs256_id_token({**claims, "repository": "someone/fork"}))
+    monkeypatch.setattr(_auth, "_OIDC_TOKEN_CACHE", None)
+    from huggingface_hub.errors import HfHubHTTPError
+
+    with pytest.raises(HfHubHTTPError) as e:
+        hf.get_token()
+    assert e.value.response.status_code == 400 and e.value.response.json()["error"] == "invalid_grant"
+
+
 def test_client_only_called_known_endpoints(emulator):
     """Runs last: every request the client made in this session hit a route the emulator implements."""
     unknown = [f"{r['method']} {r['path']}" for r in emulator.control("GET", "/__emulator/requests") if r.get("errorCode") == "NotFound"]

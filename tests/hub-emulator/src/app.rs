@@ -72,6 +72,11 @@ pub struct Tunables {
     /// Requests per rate-limit window and resource class before real 429s.
     pub rate_limit_quota: u64,
     pub rate_limit_window: u64,
+    /// After a commit, how long the stage stays where it was (the previous build's RUNNING or BUILD_ERROR)
+    /// before the new build shows: the Hub's queueing latency, so clients meet the stale stage.
+    pub rebuild_delay_seconds: f64,
+    /// Whether a commit that changes nothing but README.md starts a build (unverified on the Hub).
+    pub readme_only_rebuilds: bool,
 }
 
 impl Default for Tunables {
@@ -86,6 +91,8 @@ impl Default for Tunables {
             jwt_ttl_seconds: 3600,
             rate_limit_quota: 100_000,
             rate_limit_window: 300,
+            rebuild_delay_seconds: 0.0,
+            readme_only_rebuilds: true,
         }
     }
 }
@@ -205,6 +212,8 @@ pub struct App {
     pub addr: SocketAddr,
     pub cdn_addr: SocketAddr,
     pub jwt_secret: Vec<u8>,
+    /// Trusted publishers and the tokens `/oauth/token` issued (not persisted).
+    pub oauth: Mutex<crate::oauth::OAuthState>,
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -245,6 +254,7 @@ impl App {
             addr,
             cdn_addr,
             jwt_secret,
+            oauth: Mutex::new(crate::oauth::OAuthState::default()),
             shutdown,
         })
     }

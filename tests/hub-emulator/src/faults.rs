@@ -19,6 +19,9 @@ pub enum FaultKind {
     SseCut,
     /// Wait `ms` milliseconds before handling the request normally.
     Delay,
+    /// On an LFS batch request, handle it normally but answer `transfer` (e.g. "xet") as the server's
+    /// chosen adapter: a client must refuse adapters it did not offer.
+    LfsTransfer,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +55,9 @@ pub struct FaultRule {
     pub mode: Option<String>,
     #[serde(default)]
     pub ms: Option<u64>,
+    /// The adapter an `lfs_transfer` fault answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<String>,
     /// How many requests this rule has faulted so far.
     #[serde(default)]
     pub fired: u64,
@@ -73,12 +79,18 @@ impl FaultRule {
                 Some(m) => Err(format!("unknown sse_cut mode {m:?} (use \"abort\" or \"close\")")),
             },
             FaultKind::Delay if self.ms.is_none() => Err("a delay fault needs \"ms\"".into()),
+            FaultKind::LfsTransfer if self.transfer.as_deref().is_none_or(str::is_empty) => {
+                Err("an lfs_transfer fault needs \"transfer\" (e.g. \"xet\")".into())
+            }
             _ => Ok(()),
         }
     }
 
     fn matches(&self, method: &str, path: &str, is_sse: bool) -> bool {
         if self.kind == FaultKind::SseCut && !is_sse {
+            return false;
+        }
+        if self.kind == FaultKind::LfsTransfer && !path.ends_with("/info/lfs/objects/batch") {
             return false;
         }
         if let Some(m) = &self.method
@@ -181,5 +193,7 @@ mod tests {
         assert!(f.add(rule(r#"{"kind":"status"}"#)).is_err());
         assert!(f.add(rule(r#"{"kind":"delay"}"#)).is_err());
         assert!(f.add(rule(r#"{"kind":"sse_cut","mode":"weird"}"#)).is_err());
+        assert!(f.add(rule(r#"{"kind":"lfs_transfer"}"#)).is_err());
+        assert!(f.add(rule(r#"{"kind":"lfs_transfer","transfer":"xet"}"#)).is_ok());
     }
 }

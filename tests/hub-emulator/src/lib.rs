@@ -15,6 +15,8 @@ mod hash;
 mod http;
 mod logbuf;
 mod model;
+mod oauth;
+pub mod oidc_issuer;
 mod patterns;
 mod routes;
 mod server;
@@ -51,6 +53,8 @@ OPTIONS:
     --jwt-ttl-seconds N          lifetime of Space JWTs (default 3600)
     --rate-limit N               requests per window and resource class before real 429s (default 100000)
     --rate-limit-window SECS     rate-limit window (default 300)
+    --rebuild-delay-seconds N    after a commit, the old stage stays this long before the build shows (default 0)
+    --no-readme-only-rebuilds    a commit changing only README.md starts no build
     --fault JSON                 a fault rule (same JSON as POST /__emulator/faults); repeatable
     -h, --help                   this help
     -V, --version                version
@@ -113,6 +117,14 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, St
             "--jwt-ttl-seconds" => t.jwt_ttl_seconds = num(&flag, value(&flag)?)?,
             "--rate-limit" => t.rate_limit_quota = num(&flag, value(&flag)?)?,
             "--rate-limit-window" => t.rate_limit_window = num::<u64>(&flag, value(&flag)?)?.max(1),
+            "--rebuild-delay-seconds" => {
+                let v: f64 = num(&flag, value(&flag)?)?;
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err("--rebuild-delay-seconds must be a non-negative number".into());
+                }
+                t.rebuild_delay_seconds = v;
+            }
+            "--no-readme-only-rebuilds" => t.readme_only_rebuilds = false,
             "--fault" => {
                 let rule: FaultRule =
                     serde_json::from_str(&value(&flag)?).map_err(|e| format!("--fault: invalid JSON rule: {e}"))?;

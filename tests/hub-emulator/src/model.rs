@@ -140,6 +140,14 @@ impl Commit {
     }
 }
 
+/// Who can see a repo (reference §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Public,
+    Private,
+    Protected,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Secret {
     pub value: String,
@@ -182,7 +190,11 @@ pub struct Repo {
     pub repo_type: RepoType,
     pub id: String,
     pub owner: String,
+    /// Files hidden from everyone but the owner (true for `private` and `protected`).
     pub private: bool,
+    /// `protected` (Spaces only): private files, public app.
+    #[serde(default)]
+    pub protected: bool,
     /// `false`, `"auto"` or `"manual"`.
     pub gated: Value,
     pub created_ms: u64,
@@ -199,6 +211,20 @@ pub struct Repo {
 impl Repo {
     pub fn key(&self) -> RepoKey {
         RepoKey::new(self.repo_type, self.id.clone())
+    }
+
+    /// `public`, `private` or `protected`.
+    pub fn visibility(&self) -> &'static str {
+        match (self.private, self.protected) {
+            (false, _) => "public",
+            (true, false) => "private",
+            (true, true) => "protected",
+        }
+    }
+
+    pub fn set_visibility(&mut self, v: Visibility) {
+        self.private = v != Visibility::Public;
+        self.protected = v == Visibility::Protected;
     }
 
     /// Resolves a branch, `refs/pr/N`, `refs/heads/X` or a full/short commit id.

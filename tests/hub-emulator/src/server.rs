@@ -38,11 +38,15 @@ pub struct Ctx {
     body: Option<Incoming>,
     pub bytes_received: u64,
     pub user: Option<UserSpec>,
+    /// The one repo a Trusted Publishers token may act on (for any other repo it is anonymous).
+    pub token_scope: Option<crate::model::RepoKey>,
     /// `http://host:port` of the Hub listener as the client addressed it.
     pub base: String,
     /// `http://host:port` of the CDN listener, on the same host name.
     pub cdn_base: String,
     pub sse_cut: Option<FaultRule>,
+    /// The transfer adapter an `lfs_transfer` fault makes the LFS batch answer.
+    pub lfs_transfer: Option<String>,
 }
 
 impl Ctx {
@@ -142,7 +146,7 @@ impl std::error::Error for DropConnection {}
 
 /// Paths that do not take a Hub token: control, presigned LFS targets, the CDN and the JWT logs host.
 fn token_exempt(path: &str) -> bool {
-    ["/__emulator", "/__lfs/", "/__cdn/", "/logs-host/"].iter().any(|p| path.starts_with(p))
+    ["/__emulator", "/__lfs/", "/__cdn/", "/logs-host/", "/oauth/"].iter().any(|p| path.starts_with(p))
 }
 
 fn is_sse(segs: &[String]) -> bool {
@@ -179,9 +183,11 @@ async fn handle(app: Arc<App>, listener: &'static str, req: Request<Incoming>) -
         body: Some(body),
         bytes_received: 0,
         user: None,
+        token_scope: None,
         base,
         cdn_base,
         sse_cut: None,
+        lfs_transfer: None,
     };
 
     let class = rate_class(&path);
@@ -194,6 +200,7 @@ async fn handle(app: Arc<App>, listener: &'static str, req: Request<Incoming>) -
             match f.kind {
                 FaultKind::Delay => tokio::time::sleep(Duration::from_millis(f.ms.unwrap_or(0))).await,
                 FaultKind::SseCut => ctx.sse_cut = Some(f),
+                FaultKind::LfsTransfer => ctx.lfs_transfer = f.transfer.clone(),
                 FaultKind::Drop => {
                     let declared = ctx.header("content-length").and_then(|v| v.parse::<u64>().ok());
                     let after = f.after_bytes.unwrap_or_else(|| declared.map(|l| (l / 2).max(1)).unwrap_or(1));
@@ -256,6 +263,7 @@ fn fault_name(k: FaultKind) -> &'static str {
         FaultKind::Drop => "drop",
         FaultKind::SseCut => "sse_cut",
         FaultKind::Delay => "delay",
+        FaultKind::LfsTransfer => "lfs_transfer",
     }
 }
 
@@ -298,7 +306,17 @@ fn authenticate(ctx: &mut Ctx) -> Result<(), ApiError> {
             ctx.user = Some(u.clone());
             Ok(())
         }
-        _ => Err(ApiError::unauthorized("Invalid credentials in Authorization header")),
+        _ => match crate::oauth::issued(&ctx.app, token)
+            .and_then(|i| Some((ctx.app.users.iter().find(|u| u.name == i.user)?.clone(), i)))
+        {
+            // A token from `/oauth/token` (a login or a Trusted Publishers exchange), still valid.
+            Some((u, i)) if !token.is_empty() => {
+                ctx.user = Some(u);
+                ctx.token_scope = i.scope;
+                Ok(())
+            }
+            _ => Err(ApiError::unauthorized("Invalid credentials in Authorization header")),
+        },
     }
 }
 

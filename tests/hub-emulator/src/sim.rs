@@ -72,8 +72,53 @@ enum Step {
     Stage { stage: &'static str, error: Option<String>, up: bool },
 }
 
-/// Starts a build or restart for the Space `key` (state lock held by the caller).
+/// Starts a build or restart for the Space `key` (state lock held by the caller). After a commit the
+/// stage stays as it was for `rebuildDelaySeconds` (the Hub's queueing latency) before the build shows,
+/// and a README-only commit starts nothing when `readmeOnlyRebuilds` is off.
 pub fn start(app: &Arc<App>, st: &mut State, key: &RepoKey, trigger: Trigger) {
+    let tun = app.tun();
+    if trigger == Trigger::Commit {
+        let Some(repo) = st.get_mut(key) else { return };
+        if !tun.readme_only_rebuilds && readme_only(repo) {
+            return;
+        }
+        let delay = tun.rebuild_delay_seconds;
+        if delay > 0.0
+            && let Some(space) = repo.space.as_mut()
+            && space.stage != "PAUSED"
+        {
+            // Older simulations stand down; the stage and logs stay stale until the build is picked up.
+            space.generation += 1;
+            let (app, key, generation) = (app.clone(), key.clone(), space.generation);
+            tokio::spawn(async move {
+                let mut shutdown = app.shutdown.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs_f64(delay)) => {}
+                    _ = shutdown.changed() => return,
+                }
+                let mut st = app.lock();
+                let current = st.get(&key).and_then(|r| r.space.as_ref()).map(|s| s.generation);
+                if current == Some(generation) {
+                    begin(&app, &mut st, &key, trigger);
+                    app.persist(&st);
+                }
+            });
+            return;
+        }
+    }
+    begin(app, st, key, trigger);
+}
+
+/// Whether the head commit changed nothing but README.md against its first parent.
+fn readme_only(repo: &crate::model::Repo) -> bool {
+    let Some(head) = repo.head() else { return false };
+    let Some(parent) = head.parents.first().and_then(|p| repo.commits.get(p)) else { return false };
+    let paths: std::collections::BTreeSet<&String> = head.files.keys().chain(parent.files.keys()).collect();
+    let changed: Vec<&&String> = paths.iter().filter(|p| head.files.get(**p) != parent.files.get(**p)).collect();
+    !changed.is_empty() && changed.iter().all(|p| p.as_str() == "README.md")
+}
+
+fn begin(app: &Arc<App>, st: &mut State, key: &RepoKey, trigger: Trigger) {
     let build_secs = app.tun().build_seconds.max(0.0);
     let Some(repo) = st.get_mut(key) else { return };
     let Some(head) = repo.head().cloned() else { return };
@@ -119,7 +164,7 @@ pub fn start(app: &Arc<App>, st: &mut State, key: &RepoKey, trigger: Trigger) {
         && space.built_sha.as_deref() == Some(head.id.as_str());
     let mut steps = Vec::new();
     if !skip_build {
-        // The runtime's `sha` names the commit being built from now on.
+        // The commit being built from now on (the build log's banner names it).
         space.built_sha = Some(head.id.clone());
         space.last_build_ok = false;
     }

@@ -642,3 +642,108 @@ fn request_log_counts_bytes() {
     let newer = c.get(&format!("/__emulator/requests?since={last}"), None).expect(200).json();
     assert_eq!(newer.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn protected_visibility_and_duplicate_history() {
+    let (_emu, c) = start();
+    let create = |id: &str, vis: &str| {
+        let (ns, name) = id.split_once('/').unwrap();
+        json!({ "name": name, "organization": ns, "type": "space", "sdk": "docker", "visibility": vis })
+    };
+    c.post("/api/repos/create", Some(ALICE), &create("alice/p", "protected")).expect(200);
+    assert_eq!(c.repo_state("spaces/alice/p")["visibility"], "protected");
+    // Protected files are private: hidden from others like a private Space's.
+    c.get("/api/spaces/alice/p", Some(BOB)).expect_error(404, "RepoNotFound");
+    assert_eq!(c.get("/api/spaces/alice/p", Some(ALICE)).expect(200).json()["private"], true);
+    c.post("/api/repos/create", Some(ALICE), &json!({ "name": "m", "type": "model", "visibility": "protected" }))
+        .expect_error(400, "BadRequest");
+    c.json("PUT", "/api/spaces/alice/p/settings", Some(ALICE), &json!({ "visibility": "public" })).expect(200);
+    assert_eq!(c.repo_state("spaces/alice/p")["visibility"], "public");
+    c.json("PUT", "/api/spaces/alice/p/settings", Some(ALICE), &json!({ "visibility": "protected" })).expect(200);
+    let st = c.repo_state("spaces/alice/p");
+    assert_eq!((st["visibility"].clone(), st["private"].clone()), (json!("protected"), json!(true)));
+    c.json("PUT", "/api/spaces/alice/p/settings", Some(ALICE), &json!({ "visibility": "hidden" }))
+        .expect_error(400, "BadRequest");
+
+    // Duplicate: same history (commit ids), the source's visibility unless one is given, no PR refs.
+    c.commit(ALICE, "spaces/alice/p", "main", "add app", &[("app.py", b"print(1)\n")], &[], None, "").expect(200);
+    c.commit(ALICE, "spaces/alice/p", "main", "a PR", &[("x.txt", b"x")], &[], None, "?create_pr=1").expect(200);
+    let r = c.post("/api/spaces/alice/p/duplicate", Some(ALICE), &json!({ "repository": "alice/q" })).expect(200).json();
+    assert_eq!(r["filesCopyPending"], false);
+    assert!(r["url"].as_str().unwrap().ends_with("/spaces/alice/q"), "{r}");
+    let (src, copy) = (c.repo_state("spaces/alice/p"), c.repo_state("spaces/alice/q"));
+    assert_eq!(
+        (copy["sha"].clone(), copy["commits"].clone(), copy["totalCommits"].clone()),
+        (src["sha"].clone(), json!(2), json!(2))
+    );
+    assert_eq!(src["totalCommits"], 3, "the PR's commit stays with the source");
+    assert_eq!(copy["visibility"], "protected");
+    assert!(copy["refs"].get("refs/pr/1").is_none() && src["refs"].get("refs/pr/1").is_some(), "{copy}");
+    let body = json!({ "repository": "alice/r", "visibility": "public", "hardware": "cpu-upgrade", "sleepTimeSeconds": 600,
+        "secrets": [{ "key": "K", "value": "v" }], "variables": [{ "key": "V", "value": "1" }],
+        "volumes": [{ "type": "model", "source": "alice/m", "mountPath": "/m", "readOnly": false }] });
+    c.post("/api/spaces/alice/p/duplicate", Some(ALICE), &body).expect(200);
+    let r = c.repo_state("spaces/alice/r");
+    assert_eq!(r["visibility"], "public");
+    let sp = &r["space"];
+    assert_eq!((sp["hardware"].clone(), sp["sleepTime"].clone()), (json!("cpu-upgrade"), json!(600)));
+    assert_eq!((sp["variables"].clone(), sp["secrets"]["K"]["sha256"].clone()), (json!({ "V": "1" }), json!(sha256_hex(b"v"))));
+    assert_eq!(sp["volumes"], json!([{ "type": "model", "source": "alice/m", "mountPath": "/m", "readOnly": true }]));
+    c.post("/api/spaces/alice/p/duplicate", Some(ALICE), &json!({ "repository": "alice/r" })).expect_error(409, "Conflict");
+}
+
+#[test]
+fn multipart_parts_hashed_before_completion_still_verify_exactly() {
+    for disk in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config();
+        if disk {
+            cfg.data_dir = Some(dir.path().to_path_buf());
+        }
+        cfg.tunables.multipart_threshold = 100_000;
+        cfg.tunables.multipart_chunk_size = 40_000;
+        let (_emu, c) = start_with(cfg);
+        c.create_space(ALICE, "alice/s", "docker", false).expect(200);
+        let chunk = 40_000;
+        let send = |data: &[u8], order: &[usize], resend: Option<(usize, Vec<u8>)>| -> u16 {
+            let oid = sha256_hex(data);
+            let nparts = data.len().div_ceil(chunk);
+            let slice = |n: usize| &data[(n - 1) * chunk..(n * chunk).min(data.len())];
+            let batch = lfs_batch(&c, "spaces/alice/s", &[(&oid, data.len() as u64)], &["basic", "multipart"]);
+            let upload = &batch["objects"][0]["actions"]["upload"];
+            let url = |n: usize| upload["header"][n.to_string()].as_str().unwrap().to_string();
+            let mut etags = vec![String::new(); nparts + 1];
+            for &n in order {
+                etags[n] = c.put_bytes(&url(n), slice(n)).expect(200).header("etag").unwrap().to_string();
+            }
+            if let Some((n, bytes)) = resend {
+                etags[n] = c.put_bytes(&url(n), &bytes).expect(200).header("etag").unwrap().to_string();
+            }
+            let parts: Vec<Value> = (1..=nparts).map(|n| json!({ "partNumber": n, "etag": etags[n] })).collect();
+            c.post(upload["href"].as_str().unwrap(), None, &json!({ "oid": oid, "parts": parts })).status
+        };
+        // 7 parts; 2..4 arrive before 1 and are hashed once 1 has landed, the rest as they stream in.
+        let order: Vec<usize> = vec![2, 3, 4, 1, 5, 6, 7];
+        let data: Vec<u8> = (0..250_000u32).map(|i| (i * 7 % 253) as u8).collect();
+        assert_eq!(send(&data, &order, None), 200, "disk={disk}");
+        // Part 3 sent again with other bytes of the same length: the object no longer matches its oid.
+        let other: Vec<u8> = data.iter().rev().copied().collect();
+        assert_eq!(send(&other, &order, Some((3, vec![9u8; chunk]))), 400, "disk={disk}");
+        // Sent again with the right bytes: accepted.
+        assert_eq!(send(&other, &order, Some((3, other[2 * chunk..3 * chunk].to_vec()))), 200, "disk={disk}");
+        for (path, bytes) in [("a.bin", &data), ("b.bin", &other)] {
+            let line = json!({ "key": "lfsFile", "value": { "path": path, "algo": "sha256", "oid": sha256_hex(bytes), "size": bytes.len() } });
+            c.commit_lines(
+                ALICE,
+                "spaces/alice/s",
+                "main",
+                &[json!({ "key": "header", "value": { "summary": path, "description": "" } }), line],
+                "",
+            )
+            .expect(200);
+            let loc =
+                c.head(&format!("/spaces/alice/s/resolve/main/{path}"), None).expect(302).header("location").unwrap().to_string();
+            assert_eq!(&c.get(&loc, None).expect(200).body, bytes, "{path} disk={disk}");
+        }
+    }
+}

@@ -238,3 +238,30 @@ fn multipart_part_dropped_then_retried(mut cfg: hub_emulator::Config) {
     )
     .expect(200);
 }
+
+#[test]
+fn lfs_transfer_fault_answers_an_adapter_the_client_did_not_offer() {
+    let (_emu, c) = start();
+    c.create_space(ALICE, "alice/x", "docker", true).expect(200);
+    c.fault(json!({ "kind": "lfs_transfer", "transfer": "xet" }));
+    let batch = |c: &Client| {
+        let body = json!({ "operation": "upload", "transfers": ["basic", "multipart"], "hash_algo": "sha256",
+            "objects": [{ "oid": sha256_hex(b"blob"), "size": 4 }] });
+        c.req(
+            "POST",
+            "/spaces/alice/x.git/info/lfs/objects/batch",
+            Some(ALICE),
+            &[("content-type", "application/vnd.git-lfs+json")],
+            Some(body.to_string().as_bytes()),
+        )
+        .expect(200)
+        .json()
+    };
+    // Other requests do not consume it; the batch answer carries the forced adapter, once.
+    c.get("/api/spaces/alice/x", Some(ALICE)).expect(200);
+    let a = batch(&c);
+    assert_eq!(a["transfer"], "xet");
+    assert!(a["objects"][0]["actions"]["upload"]["href"].is_string());
+    assert_eq!(batch(&c)["transfer"], "basic");
+    assert!(c.requests().iter().any(|r| r["fault"].as_str().is_some_and(|f| f.starts_with("lfs_transfer#"))));
+}

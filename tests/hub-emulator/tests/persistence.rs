@@ -43,7 +43,11 @@ fn state_survives_restart() {
             .to_string();
         c.post("/api/spaces/alice/s/secrets", Some(ALICE), &json!({ "key": "TOKEN", "value": "t0k" })).expect(200);
         c.post("/api/spaces/alice/s/variables", Some(ALICE), &json!({ "key": "MODE", "value": "prod" })).expect(200);
-        c.json("PUT", "/api/spaces/alice/s/settings", Some(ALICE), &json!({ "gated": "manual" })).expect(200);
+        c.json("PUT", "/api/spaces/alice/s/settings", Some(ALICE), &json!({ "gated": "manual", "visibility": "protected" }))
+            .expect(200);
+        c.post("/api/spaces/alice/s/dev-mode", Some(ALICE), &json!({ "enabled": true })).expect(200);
+        let vols = json!({ "volumes": [{ "type": "bucket", "source": "alice/b", "mountPath": "/data" }] });
+        c.json("PUT", "/api/spaces/alice/s/volumes", Some(ALICE), &vols).expect(200);
         c.post("/api/repos/create", Some(ALICE), &json!({ "name": "ds", "type": "dataset" })).expect(200);
         assert_eq!(c.wait_settled("alice/s", ALICE)["stage"], "RUNNING");
         let jwt = c.get("/api/spaces/alice/s/jwt", Some(ALICE)).expect(200).json()["token"].as_str().unwrap().to_string();
@@ -58,6 +62,11 @@ fn state_survives_restart() {
     assert_eq!(info["private"], true);
     assert_eq!(info["gated"], "manual");
     assert_eq!(info["runtime"]["stage"], "RUNNING");
+    assert_eq!(
+        (info["runtime"]["devMode"].clone(), info["runtime"]["volumes"][0]["mountPath"].clone()),
+        (json!(true), json!("/data"))
+    );
+    assert_eq!(c.repo_state("spaces/alice/s")["visibility"], "protected");
     c.get("/api/spaces/alice/s", None).expect_error(404, "RepoNotFound");
     assert_eq!(
         c.get("/spaces/alice/s/resolve/main/main.py", Some(ALICE)).expect(200).body,

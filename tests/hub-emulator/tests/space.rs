@@ -37,8 +37,12 @@ fn docker_space_builds_and_runs() {
     assert_eq!(rt["hardware"]["current"], "cpu-basic");
     assert_eq!(rt["hardware"]["requested"], "cpu-basic");
     assert_eq!(rt["gcTimeout"], 172800);
-    assert_eq!(rt["sha"], sha);
+    // The runtime names no commit (as on the Hub); space info does, and the build log's banner does.
+    assert!(rt.get("sha").is_none(), "{rt}");
+    assert_eq!(c.get(&format!("/api/spaces/{ID}"), Some(ALICE)).expect(200).json()["sha"], sha);
     let build = logs(&c, "build");
+    let short = &sha.as_str().unwrap()[..7];
+    assert!(build[0].trim_end().ends_with(&format!("/ Commit SHA: {short} =====")), "{build:?}");
     assert!(build[0].starts_with("===== Build Queued at "), "{build:?}");
     assert!(build.iter().any(|l| l == "--> FROM python:3.11-slim\n"), "{build:?}");
     assert!(build.iter().any(|l| l.starts_with("--> Pushing image")));
@@ -396,7 +400,13 @@ fn jwt_and_logs_host() {
     let j = c.get(&format!("/api/spaces/{ID}/jwt"), Some(ALICE)).expect(200).json();
     let token = j["token"].as_str().unwrap().to_string();
     assert_eq!(token.split('.').count(), 3);
-    assert!(j["exp"].as_u64().unwrap() > 0);
+    // `{token}` only: the expiry is inside the JWT's payload.
+    assert_eq!(j.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["token"]);
+    let payload = token.split('.').nth(1).unwrap();
+    let payload: serde_json::Value =
+        serde_json::from_slice(&base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap())
+            .unwrap();
+    assert!(payload["exp"].as_u64().unwrap() > payload["iat"].as_u64().unwrap());
     c.get(&format!("/api/spaces/{ID}/jwt"), Some(BOB)).expect_error(404, "RepoNotFound");
 
     let (status, mut r) = c.sse(&format!("/logs-host/v1/{ID}/logs/build"), Some(&token), Duration::from_secs(5));
@@ -430,4 +440,96 @@ fn forced_stage_for_client_tests() {
         .json();
     assert_eq!(rt["errorMessage"], "boom");
     assert_eq!(logs(&c, "build"), vec!["step 1\n"]);
+}
+
+#[test]
+fn volume_validation_and_static_spaces() {
+    let (_emu, c) = start();
+    c.create_space(ALICE, ID, "docker", true).expect(200);
+    let put =
+        |vols: serde_json::Value| c.json("PUT", &format!("/api/spaces/{ID}/volumes"), Some(ALICE), &json!({ "volumes": vols }));
+    put(json!([{ "type": "disk", "source": "alice/b", "mountPath": "/d" }])).expect_error(400, "BadRequest");
+    put(json!([{ "type": "bucket", "source": "alice/b", "mountPath": "d" }])).expect_error(400, "BadRequest");
+    put(json!([{ "type": "bucket", "source": "b", "mountPath": "/d" }])).expect_error(400, "BadRequest");
+    put(json!([{ "source": "alice/m", "mountPath": "/d" }, { "type": "bucket", "source": "alice/b", "mountPath": "/d" }]))
+        .expect_error(400, "BadRequest");
+    assert!(c.runtime(ID, ALICE).get("volumes").is_none(), "nothing stored on error");
+    // Repos are forced read-only; buckets default to read-write.
+    put(json!([{ "type": "dataset", "source": "alice/d", "mountPath": "/d", "readOnly": false }, { "type": "bucket", "source": "alice/b", "mountPath": "/b" }]))
+        .expect(200);
+    let rt = c.runtime(ID, ALICE);
+    assert_eq!((rt["volumes"][0]["readOnly"].clone(), rt["volumes"][1]["readOnly"].clone()), (json!(true), json!(false)));
+    c.json("PUT", &format!("/api/spaces/{ID}/volumes"), Some(BOB), &json!({ "volumes": [] })).expect_error(404, "RepoNotFound");
+
+    c.create_space(ALICE, "alice/site", "static", false).expect(200);
+    c.json(
+        "PUT",
+        "/api/spaces/alice/site/volumes",
+        Some(ALICE),
+        &json!({ "volumes": [{ "source": "alice/m", "mountPath": "/m" }] }),
+    )
+    .expect_error(400, "BadRequest");
+    c.post("/api/spaces/alice/site/dev-mode", Some(ALICE), &json!({ "enabled": true })).expect_error(400, "BadRequest");
+}
+
+/// The commit the build log's banner names (7 hex digits, as on the Hub).
+fn banner_commit(c: &Client) -> String {
+    let first = logs(c, "build").into_iter().next().unwrap_or_default();
+    first.trim_end().trim_end_matches(" =====").rsplit("Commit SHA: ").next().unwrap_or("").to_string()
+}
+
+#[test]
+fn after_a_commit_the_old_stage_and_build_log_stay_for_the_rebuild_delay() {
+    let mut cfg = config();
+    cfg.tunables.build_seconds = 0.5;
+    let (_emu, c) = start_with(cfg);
+    let files = docker_project();
+    deploy(&c, "docker", &as_refs(&files));
+    let first = c.repo_state(REPO)["sha"].as_str().unwrap().to_string();
+    assert_eq!(c.wait_settled(ID, ALICE)["stage"], "RUNNING");
+    c.post("/__emulator/config", None, &json!({ "rebuildDelaySeconds": 3 })).expect(200);
+    let changed = [("app.py", &b"print('v2')\n"[..])];
+    let second = c.commit(ALICE, REPO, "main", "v2", &changed, &[], None, "").expect(200).json()["commitOid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Right after the commit: still the previous build's RUNNING and log, as a client polling the Hub sees it.
+    assert_eq!(c.runtime(ID, ALICE)["stage"], "RUNNING");
+    assert_eq!(banner_commit(&c), first[..7]);
+    assert_eq!(c.repo_state(REPO)["space"]["builtSha"], first.as_str());
+    // Then the new build shows, and settles with its own log.
+    let mut seen = Vec::new();
+    for _ in 0..400 {
+        let stage = c.runtime(ID, ALICE)["stage"].as_str().unwrap().to_string();
+        if seen.last() != Some(&stage) {
+            seen.push(stage.clone());
+        }
+        if seen.len() > 1 && stage == "RUNNING" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert_eq!(seen, ["RUNNING", "RUNNING_BUILDING", "RUNNING"], "{seen:?}");
+    assert_eq!(banner_commit(&c), second[..7]);
+}
+
+#[test]
+fn readme_only_commits_can_be_made_to_start_no_build() {
+    let mut cfg = config();
+    cfg.tunables.readme_only_rebuilds = false;
+    let (_emu, c) = start_with(cfg);
+    let files = docker_project();
+    deploy(&c, "docker", &as_refs(&files));
+    assert_eq!(c.wait_settled(ID, ALICE)["stage"], "RUNNING");
+    let first = c.repo_state(REPO)["sha"].as_str().unwrap().to_string();
+    let readme = files.iter().find(|(p, _)| *p == "README.md").unwrap().1.clone();
+    let readme = [readme, b"\nMore words.\n".to_vec()].concat();
+    c.commit(ALICE, REPO, "main", "docs", &[("README.md", &readme[..])], &[], None, "").expect(200);
+    let st = c.repo_state(REPO);
+    assert_ne!(st["sha"], first.as_str());
+    assert_eq!((st["space"]["builtSha"].as_str(), st["space"]["stage"].as_str()), (Some(first.as_str()), Some("RUNNING")));
+    assert_eq!(banner_commit(&c), first[..7]);
+    // Any other change still builds.
+    c.commit(ALICE, REPO, "main", "code", &[("app.py", &b"print('v2')\n"[..])], &[], None, "").expect(200);
+    assert_ne!(c.repo_state(REPO)["space"]["builtSha"], first.as_str());
 }

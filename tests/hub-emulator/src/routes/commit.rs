@@ -2,6 +2,8 @@
 //! (reference §3.1, §3.2). A commit is validated as a whole before anything changes, so a rejected commit never
 //! leaves half of its files behind.
 
+use std::ops::Bound;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hyper::StatusCode;
@@ -214,7 +216,10 @@ pub async fn commit(ctx: &mut Ctx, key: &RepoKey, rev: &str) -> Result<Resp, Api
                 {
                     return Err(ApiError::entry_not_found(format!("A file with this name doesn't exist: {old}")));
                 }
-                if files.keys().any(|k| k.starts_with(&format!("{path}/"))) {
+                // Keys under `path/` sort together right after it: one ordered lookup, not a scan per file.
+                let folder = format!("{path}/");
+                let mut under = files.range::<str, _>((Bound::Included(folder.as_str()), Bound::Unbounded));
+                if under.next().is_some_and(|(k, _)| k.starts_with(&folder)) {
                     return Err(ApiError::bad_request(format!("Cannot write file {path}: a folder with this name exists")));
                 }
                 if entry.lfs {

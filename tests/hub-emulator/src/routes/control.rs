@@ -41,6 +41,9 @@ pub async fn route(ctx: &mut Ctx, rest: &[&str]) -> Result<Resp, ApiError> {
         (["config"], Method::GET) => ok_json(json!(ctx.app.tun())),
         (["config"], Method::POST) => config(ctx).await,
         (["reset"], Method::POST) => reset(ctx),
+        (["trusted-publishers"], _) => crate::oauth::control_publishers(ctx).await,
+        (["oauth", "logins"], Method::POST) => crate::oauth::control_login(ctx).await,
+        (["oauth", "revoke"], Method::POST) => crate::oauth::control_revoke(ctx).await,
         (["spaces", ns, name, "logs"], Method::POST) => {
             append_logs(ctx, RepoKey::new(RepoType::Space, format!("{ns}/{name}"))).await
         }
@@ -77,6 +80,7 @@ fn repo_json(repo: &Repo, with_logs: bool) -> Value {
         "id": repo.id,
         "owner": repo.owner,
         "private": repo.private,
+        "visibility": repo.visibility(),
         "gated": repo.gated,
         "sha": head.map(|c| c.id.clone()),
         "commits": commit_count(repo),

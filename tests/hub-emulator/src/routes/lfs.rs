@@ -137,7 +137,11 @@ async fn batch(ctx: &mut Ctx, key: &RepoKey) -> Result<Resp, ApiError> {
             old.discard();
         }
     }
-    lfs_json(json!({ "transfer": if used_multipart { "multipart" } else { "basic" }, "objects": out, "hash_algo": "sha256" }))
+    let chosen = match ctx.lfs_transfer.take() {
+        Some(forced) => forced,
+        None => if used_multipart { "multipart" } else { "basic" }.to_string(),
+    };
+    lfs_json(json!({ "transfer": chosen, "objects": out, "hash_algo": "sha256" }))
 }
 
 async fn verify(ctx: &mut Ctx, key: &RepoKey) -> Result<Resp, ApiError> {
@@ -356,33 +360,107 @@ async fn upload_part(ctx: &mut Ctx, key: &RepoKey, oid: &str, n: u32) -> Result<
         Ok((h, len, chunks)) => (h, Ok((len, chunks))),
         Err(e) => (None, Err(e)),
     };
-    let mut pending = ctx.app.multipart.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(p) = pending.get_mut(&pk).filter(|p| p.nonce == nonce) else {
-        return Err(no_upload());
-    };
-    let len = match result {
-        Ok((len, chunks)) => {
-            if p.path.is_none() {
-                p.mem_parts.insert(n, chunks);
+    // The lock is released before hashing the parts that follow.
+    let etag = {
+        let mut pending = ctx.app.multipart.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(p) = pending.get_mut(&pk).filter(|p| p.nonce == nonce) else {
+            return Err(no_upload());
+        };
+        let len = match result {
+            Ok((len, chunks)) => {
+                if p.path.is_none() {
+                    p.mem_parts.insert(n, chunks);
+                }
+                len
             }
-            len
-        }
-        Err(e) => {
-            if took_hasher {
-                // The hasher saw part of this part's bytes.
-                p.hash = PartHash::Invalid;
+            Err(e) => {
+                if took_hasher {
+                    // The hasher saw part of this part's bytes.
+                    p.hash = PartHash::Invalid;
+                }
+                return Err(e);
             }
-            return Err(e);
+        };
+        // Unless a part sent again meanwhile made the hash Invalid.
+        if let Some(h) = hasher
+            && matches!(p.hash, PartHash::Busy)
+        {
+            p.hash = if len == expected_len { PartHash::Ready { hasher: h, hashed: n } } else { PartHash::Invalid };
         }
+        let etag = format!("\"{:016x}{n:04x}{len:x}\"", nonce);
+        p.parts.insert(n, (etag.clone(), len));
+        etag
     };
-    if let Some(h) = hasher {
-        p.hash = if len == expected_len { PartHash::Ready { hasher: h, hashed: n } } else { PartHash::Invalid };
-    }
-    let etag = format!("\"{:016x}{n:04x}{len:x}\"", nonce);
-    p.parts.insert(n, (etag.clone(), len));
+    catch_up(ctx.app.clone(), &pk, nonce).await;
     let mut r = json_response(StatusCode::OK, &json!({}));
     set_header(&mut r, "etag", &etag);
     Ok(r)
+}
+
+/// Feeds the running sha256 with every part that follows its hashed prefix and has fully arrived. Parts
+/// sent in parallel arrive out of order, and only the next one in line can be hashed as it streams in; the
+/// others are hashed here, before their answer, so the completion has (nearly) nothing left to read. The
+/// checks at completion are unchanged: this only moves when the hashing happens.
+async fn catch_up(app: std::sync::Arc<crate::app::App>, pk: &str, nonce: u64) {
+    loop {
+        let (hasher, run, mem, path, chunk_size) = {
+            let mut pending = app.multipart.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(p) = pending.get_mut(pk).filter(|p| p.nonce == nonce) else { return };
+            let PartHash::Ready { hashed, .. } = p.hash else { return };
+            let nparts = p.size.div_ceil(p.chunk_size).max(1);
+            let full = |n: u32| p.chunk_size.min(p.size - (n as u64 - 1) * p.chunk_size);
+            let mut run = Vec::new();
+            let mut next = hashed + 1;
+            while next as u64 <= nparts && p.parts.get(&next).is_some_and(|(_, len)| *len == full(next)) {
+                run.push(next);
+                next += 1;
+            }
+            if run.is_empty() {
+                return;
+            }
+            let PartHash::Ready { hasher, .. } = std::mem::replace(&mut p.hash, PartHash::Busy) else { return };
+            let mem: Vec<Bytes> = match &p.path {
+                Some(_) => Vec::new(),
+                None => run.iter().flat_map(|n| p.mem_parts.get(n).cloned().unwrap_or_default()).collect(),
+            };
+            (hasher, run, mem, p.path.clone(), p.chunk_size)
+        };
+        let (first, last) = (run[0], run[run.len() - 1]);
+        let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<Sha256> {
+            let mut hasher = hasher;
+            match path {
+                None => mem.iter().for_each(|c| hasher.update(c)),
+                Some(path) => {
+                    let mut f = File::open(&path)?;
+                    let start = (first as u64 - 1) * chunk_size;
+                    f.seek(std::io::SeekFrom::Start(start))?;
+                    let end = f.metadata()?.len().min(last as u64 * chunk_size);
+                    let mut left = end.saturating_sub(start);
+                    let mut buf = vec![0u8; 1 << 20];
+                    while left > 0 {
+                        let k = f.read(&mut buf[..left.min(1 << 20) as usize])?;
+                        if k == 0 {
+                            return Err(std::io::ErrorKind::UnexpectedEof.into());
+                        }
+                        hasher.update(&buf[..k]);
+                        left -= k as u64;
+                    }
+                }
+            }
+            Ok(hasher)
+        })
+        .await;
+        let mut pending = app.multipart.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(p) = pending.get_mut(pk).filter(|p| p.nonce == nonce) else { return };
+        // A part sent again meanwhile made the hash Invalid: that verdict stands.
+        if !matches!(p.hash, PartHash::Busy) {
+            return;
+        }
+        p.hash = match hashed {
+            Ok(Ok(hasher)) => PartHash::Ready { hasher, hashed: last },
+            _ => PartHash::Invalid,
+        };
+    }
 }
 
 async fn complete(ctx: &mut Ctx, key: &RepoKey, oid: &str) -> Result<Resp, ApiError> {

@@ -23,6 +23,10 @@ pub async fn route(ctx: &mut Ctx) -> Result<Resp, ApiError> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let m = ctx.method.clone();
     let get = m == Method::GET || m == Method::HEAD;
+    // A Trusted Publishers token may touch its one repo only: creating, deleting or moving repos, it is anonymous.
+    if ctx.token_scope.is_some() && s.starts_with(&["api", "repos"]) {
+        ctx.user = None;
+    }
     match s.as_slice() {
         ["__emulator", rest @ ..] => control::route(ctx, rest).await,
         ["__lfs", rest @ ..] => lfs::storage_route(ctx, rest).await,
@@ -30,6 +34,7 @@ pub async fn route(ctx: &mut Ctx) -> Result<Resp, ApiError> {
         ["logs-host", "v1", ns, name, "logs", kind] if get => {
             logs::logs_host(ctx, RepoKey::new(RepoType::Space, format!("{ns}/{name}")), kind).await
         }
+        ["oauth", "token"] if m == Method::POST => crate::oauth::token(ctx).await,
         ["api", "whoami-v2"] if get => repos::whoami(ctx),
         ["api", "repos", "create"] if m == Method::POST => repos::create(ctx).await,
         ["api", "repos", "delete"] if m == Method::DELETE => repos::delete(ctx).await,
@@ -114,10 +119,18 @@ pub fn can_read(repo: &Repo, user: Option<&UserSpec>) -> bool {
     !repo.private || user.is_some_and(|u| u.name == repo.owner)
 }
 
+/// The caller as far as `key` is concerned: a Trusted Publishers token scoped to another repo is anonymous.
+pub fn user_for<'a>(ctx: &'a Ctx, key: &RepoKey) -> Option<&'a UserSpec> {
+    match &ctx.token_scope {
+        Some(scope) if scope != key => None,
+        _ => ctx.user(),
+    }
+}
+
 /// The repo if the caller may read it; 404 `RepoNotFound` otherwise.
 pub fn read_access<'a>(st: &'a State, ctx: &Ctx, key: &RepoKey) -> Result<&'a Repo, ApiError> {
     match st.get(key) {
-        Some(r) if can_read(r, ctx.user()) => Ok(r),
+        Some(r) if can_read(r, user_for(ctx, key)) => Ok(r),
         _ => Err(ApiError::repo_not_found()),
     }
 }
@@ -125,10 +138,13 @@ pub fn read_access<'a>(st: &'a State, ctx: &Ctx, key: &RepoKey) -> Result<&'a Re
 /// The repo if the caller owns it: 404 when invisible, 401 without a token, 403 for another user.
 pub fn write_access<'a>(st: &'a mut State, ctx: &Ctx, key: &RepoKey) -> Result<&'a mut Repo, ApiError> {
     let repo = match st.get_mut(key) {
-        Some(r) if can_read(r, ctx.user()) => r,
+        Some(r) if can_read(r, user_for(ctx, key)) => r,
         _ => return Err(ApiError::repo_not_found()),
     };
     let user = ctx.require_user()?;
+    if user_for(ctx, key).is_none() {
+        return Err(ApiError::forbidden("This token is scoped to another repository"));
+    }
     if user.name != repo.owner {
         return Err(ApiError::forbidden(format!(
             "You don't have the rights to modify this {}: only its owner can",

@@ -10,9 +10,9 @@ use super::{read_access, web_url, write_access};
 use crate::app::{App, UserSpec};
 use crate::http::{ApiError, Resp, ok_json};
 use crate::logbuf::LogHandle;
-use crate::model::{Commit, FileEntry, Repo, RepoKey, RepoType, Secret, SpaceState, Variable};
+use crate::model::{Commit, FileEntry, Repo, RepoKey, RepoType, Secret, SpaceState, Variable, Visibility};
 use crate::patterns::parse_front_matter;
-use crate::routes::space::{HARDWARE, runtime_json, valid_env_key};
+use crate::routes::space::{HARDWARE, runtime_json, valid_env_key, volume_entry};
 use crate::server::Ctx;
 use crate::sim::SDKS;
 use crate::util::{iso8601, now_ms};
@@ -138,7 +138,7 @@ fn readme_for(name: &str, sdk: &str) -> String {
 }
 
 /// A new repo with the Hub's initial commit (`.gitattributes`, and a README with front matter for Spaces).
-fn new_repo(app: &App, key: &RepoKey, owner: &str, private: bool, sdk: Option<&str>) -> Result<Repo, ApiError> {
+fn new_repo(app: &App, key: &RepoKey, owner: &str, visibility: Visibility, sdk: Option<&str>) -> Result<Repo, ApiError> {
     let now = now_ms();
     let mut files = BTreeMap::new();
     let ga = DEFAULT_GITATTRIBUTES.as_bytes();
@@ -152,11 +152,12 @@ fn new_repo(app: &App, key: &RepoKey, owner: &str, private: bool, sdk: Option<&s
     refs.insert("main".to_string(), commit.id.clone());
     let mut commits = HashMap::new();
     commits.insert(commit.id.clone(), commit);
-    Ok(Repo {
+    let mut repo = Repo {
         repo_type: key.repo_type,
         id: key.id.clone(),
         owner: owner.to_string(),
-        private,
+        private: false,
+        protected: false,
         gated: Value::Bool(false),
         created_ms: now,
         last_modified_ms: now,
@@ -165,7 +166,9 @@ fn new_repo(app: &App, key: &RepoKey, owner: &str, private: bool, sdk: Option<&s
         next_discussion: 1,
         lfs_objects: BTreeSet::new(),
         space: None,
-    })
+    };
+    repo.set_visibility(visibility);
+    Ok(repo)
 }
 
 fn new_space(sdk: &str, hardware: &str, sleep: Option<i64>) -> SpaceState {
@@ -194,15 +197,18 @@ pub fn effective_sleep(hardware: &str, requested: Option<i64>) -> Option<i64> {
     if hardware == "cpu-basic" { Some(172_800) } else { requested.or(Some(-1)) }
 }
 
-fn visibility(body: &Value) -> Result<Option<bool>, ApiError> {
+/// `visibility` (2.x clients) or legacy `private`; `protected` is for Spaces only.
+fn visibility(body: &Value, repo_type: RepoType) -> Result<Option<Visibility>, ApiError> {
     if let Some(v) = str_field(body, "visibility") {
         return match v {
-            "public" => Ok(Some(false)),
-            "private" | "protected" => Ok(Some(true)),
-            other => Err(ApiError::bad_request(format!("Invalid visibility {other:?}"))),
+            "public" => Ok(Some(Visibility::Public)),
+            "private" => Ok(Some(Visibility::Private)),
+            "protected" if repo_type == RepoType::Space => Ok(Some(Visibility::Protected)),
+            "protected" => Err(ApiError::bad_request("Only Spaces can be protected: use public or private")),
+            other => Err(ApiError::bad_request(format!("Invalid visibility {other:?}: expected public, private or protected"))),
         };
     }
-    Ok(body.get("private").and_then(Value::as_bool))
+    Ok(body.get("private").and_then(Value::as_bool).map(|p| if p { Visibility::Private } else { Visibility::Public }))
 }
 
 /// Applies creation-time Space options (hardware, sleep, secrets, variables, volumes).
@@ -221,8 +227,10 @@ fn space_options(body: &Value, sdk: &str) -> Result<SpaceState, ApiError> {
     for (k, v, d) in env_list(body.get("variables"), "variable")? {
         space.variables.insert(k, Variable { value: v, description: d, updated_ms: now });
     }
-    if let Some(v) = body.get("volumes").filter(|v| !v.is_null()) {
-        space.volumes = Some(v.clone());
+    if let Some(list) = body.get("volumes").filter(|v| !v.is_null()) {
+        let list = list.as_array().ok_or_else(|| ApiError::bad_request("volumes must be a list"))?;
+        let vols = list.iter().map(volume_entry).collect::<Result<Vec<_>, _>>()?;
+        space.volumes = (!vols.is_empty()).then_some(Value::Array(vols));
     }
     Ok(space)
 }
@@ -252,7 +260,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Resp, ApiError> {
             repo_type.singular()
         )));
     }
-    let private = visibility(&body)?.unwrap_or(false);
+    let vis = visibility(&body, repo_type)?.unwrap_or(Visibility::Public);
     let key = RepoKey::new(repo_type, format!("{namespace}/{name}"));
     let url = web_url(&ctx.base, &key);
     let mut space = None;
@@ -278,7 +286,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Resp, ApiError> {
         return Err(ApiError::conflict(format!("You already created this {} repo", repo_type.singular()))
             .with_extra(json!({ "url": url })));
     }
-    let mut repo = new_repo(&app, &key, &user.name, private, space.as_ref().map(|s| s.sdk.as_str()))?;
+    let mut repo = new_repo(&app, &key, &user.name, vis, space.as_ref().map(|s| s.sdk.as_str()))?;
     repo.space = space;
     if let Some(sp) = repo.space.as_mut() {
         sp.built_sha = repo.refs.get("main").cloned();
@@ -352,7 +360,7 @@ pub async fn move_repo(ctx: &mut Ctx) -> Result<Resp, ApiError> {
 
 pub async fn settings(ctx: &mut Ctx, key: &RepoKey) -> Result<Resp, ApiError> {
     let body = ctx.body_json().await?;
-    let private = visibility(&body)?;
+    let vis = visibility(&body, key.repo_type)?;
     let gated = match body.get("gated") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(false)) => Some(Value::Bool(false)),
@@ -362,8 +370,8 @@ pub async fn settings(ctx: &mut Ctx, key: &RepoKey) -> Result<Resp, ApiError> {
     let app = ctx.app.clone();
     let mut st = app.lock();
     let repo = write_access(&mut st, ctx, key)?;
-    if let Some(p) = private {
-        repo.private = p;
+    if let Some(v) = vis {
+        repo.set_visibility(v);
     }
     if let Some(g) = gated {
         repo.gated = g;
@@ -384,6 +392,7 @@ pub async fn duplicate(ctx: &mut Ctx, from: &RepoKey) -> Result<Resp, ApiError> 
     if to.namespace() != user.name {
         return Err(ApiError::forbidden(format!("You don't have the rights to create a repo under \"{}\"", to.namespace())));
     }
+    let vis = visibility(&body, from.repo_type)?;
     let app = ctx.app.clone();
     let mut st = app.lock();
     let src = read_access(&st, ctx, from)?.clone();
@@ -392,23 +401,36 @@ pub async fn duplicate(ctx: &mut Ctx, from: &RepoKey) -> Result<Resp, ApiError> 
         return Err(ApiError::conflict(format!("You already created this {} repo", to.repo_type.singular()))
             .with_extra(json!({ "url": url })));
     }
-    let head = src.head().cloned().ok_or_else(|| ApiError::bad_request("Source repo has no commits"))?;
     let now = now_ms();
-    let commit = Commit::build(Vec::new(), &format!("Duplicate from {}", from.id), "", &user.name, now, head.files.clone());
     let mut repo = src.clone();
     repo.id = to.id.clone();
     repo.owner = user.name.clone();
-    repo.private = visibility(&body)?.unwrap_or(src.private);
+    // Without one, the copy keeps the source's visibility.
+    if let Some(v) = vis {
+        repo.set_visibility(v);
+    }
+    repo.gated = Value::Bool(false);
     repo.created_ms = now;
     repo.last_modified_ms = now;
-    repo.refs = BTreeMap::from([("main".to_string(), commit.id.clone())]);
-    repo.commits = HashMap::from([(commit.id.clone(), commit)]);
+    // A server-side git copy: branches with their whole history (same commit ids); pull requests stay behind.
+    repo.refs.retain(|name, _| !name.starts_with("refs/pr/"));
+    let mut keep = BTreeSet::new();
+    let mut todo: Vec<String> = repo.refs.values().cloned().collect();
+    while let Some(id) = todo.pop() {
+        if keep.insert(id.clone())
+            && let Some(c) = src.commits.get(&id)
+        {
+            todo.extend(c.parents.iter().cloned());
+        }
+    }
+    repo.commits.retain(|id, _| keep.contains(id));
     repo.next_discussion = 1;
     if let Some(src_space) = &src.space {
         let mut opts = space_options(&body, &src_space.sdk)?;
         if body.get("hardware").is_none() {
             opts.hardware = src_space.hardware.clone();
-            opts.sleep_time = src_space.sleep_time;
+            opts.sleep_time =
+                effective_sleep(&opts.hardware, body.get("sleepTimeSeconds").and_then(Value::as_i64).or(src_space.sleep_time));
         }
         repo.space = Some(opts);
     }
@@ -417,7 +439,8 @@ pub async fn duplicate(ctx: &mut Ctx, from: &RepoKey) -> Result<Resp, ApiError> 
         crate::sim::start(&app, &mut st, &to, crate::sim::Trigger::Commit);
     }
     app.persist(&st);
-    ok_json(json!({ "url": url }))
+    // The copy is synchronous here, so nothing is left pending.
+    ok_json(json!({ "url": url, "filesCopyPending": false }))
 }
 
 /// Siblings list; with `blobs=true` sizes, blob ids and LFS info too.

@@ -78,7 +78,8 @@ pub fn hardware_catalogue() -> Result<Resp, ApiError> {
     ok_json(Value::Array(list))
 }
 
-/// SpaceRuntime (reference §4.5), with the likely extras (`replicas`, `errorMessage`, `domains`, `sdk`, `sha`).
+/// SpaceRuntime (reference §4.5), with the likely extras (`replicas`, `errorMessage`, `domains`, `sdk`). No
+/// `sha`: neither official client models one; the commit is only at the top of space info.
 pub fn runtime_json(space: &SpaceState, key: &RepoKey) -> Value {
     let up = space.current_hardware.is_some();
     let subdomain = format!("{}-{}", key.namespace().to_lowercase(), key.name().to_lowercase().replace(['_', '.'], "-"));
@@ -91,7 +92,6 @@ pub fn runtime_json(space: &SpaceState, key: &RepoKey) -> Value {
         "replicas": { "current": if up { 1 } else { 0 }, "requested": 1 },
         "domains": [{ "domain": format!("{subdomain}.hf.space"), "stage": "READY" }],
         "sdk": space.sdk,
-        "sha": space.built_sha,
     });
     if let Some(e) = &space.error_message {
         v["errorMessage"] = json!(e);
@@ -305,17 +305,60 @@ pub async fn dev_mode(ctx: &mut Ctx, key: &RepoKey) -> Result<Resp, ApiError> {
     runtime_response(&st, key)
 }
 
+/// One `{type, source, mountPath, revision?, readOnly?, path?}` entry, as stored; repos are forced read-only.
+pub fn volume_entry(v: &Value) -> Result<Value, ApiError> {
+    let kind = v.get("type").and_then(Value::as_str).unwrap_or("model");
+    if !["bucket", "model", "dataset", "space"].contains(&kind) {
+        return Err(ApiError::bad_request(format!("Invalid volume type {kind:?}: expected bucket, model, dataset or space")));
+    }
+    let source = v.get("source").and_then(Value::as_str).unwrap_or("");
+    if !crate::routes::repos::valid_repo_id(source) {
+        return Err(ApiError::bad_request(format!("Invalid volume source {source:?}: expected namespace/name")));
+    }
+    let mount = v.get("mountPath").and_then(Value::as_str).unwrap_or("");
+    if !mount.starts_with('/') {
+        return Err(ApiError::bad_request(format!("Invalid mountPath {mount:?}: it must start with /")));
+    }
+    let mut out = json!({ "type": kind, "source": source, "mountPath": mount });
+    if let Some(r) = v.get("revision").and_then(Value::as_str) {
+        if kind == "bucket" {
+            return Err(ApiError::bad_request("Buckets have no revision"));
+        }
+        out["revision"] = json!(r);
+    }
+    let read_only = v.get("readOnly").and_then(Value::as_bool);
+    out["readOnly"] = json!(if kind == "bucket" { read_only.unwrap_or(false) } else { true });
+    if let Some(p) = v.get("path").and_then(Value::as_str) {
+        out["path"] = json!(p);
+    }
+    Ok(out)
+}
+
 pub async fn volumes(ctx: &mut Ctx, key: &RepoKey) -> Result<Resp, ApiError> {
     let body = if ctx.method == Method::PUT { ctx.body_json().await? } else { Value::Null };
     let app = ctx.app.clone();
     let mut st = app.lock();
     let space = space_mut(&mut st, ctx, key)?;
     if ctx.method == Method::PUT {
-        let vols = body.get("volumes").filter(|v| v.is_array()).ok_or_else(|| ApiError::bad_request("Missing volumes list"))?;
-        space.volumes = Some(vols.clone());
+        let list = body.get("volumes").and_then(Value::as_array).ok_or_else(|| ApiError::bad_request("Missing volumes list"))?;
+        if space.sdk == "static" {
+            return Err(ApiError::bad_request("Volumes are not supported on static Spaces"));
+        }
+        let mut vols = Vec::new();
+        for v in list {
+            let entry = volume_entry(v)?;
+            if vols.iter().any(|o: &Value| o["mountPath"] == entry["mountPath"]) {
+                return Err(ApiError::bad_request(format!("Two volumes are mounted at {}", entry["mountPath"])));
+            }
+            vols.push(entry);
+        }
+        // An empty list leaves nothing mounted, like DELETE.
+        space.volumes = (!vols.is_empty()).then_some(Value::Array(vols));
     } else if space.volumes.take().is_none() {
         return Err(ApiError::bad_request("This Space has no volumes"));
     }
+    // A new set of mounts needs a new container.
+    restart_if_running(&app, &mut st, key);
     app.persist(&st);
     ok_json(json!({}))
 }
@@ -340,7 +383,8 @@ pub fn jwt(ctx: &Ctx, key: &RepoKey) -> Result<Resp, ApiError> {
         "iss": ctx.base,
     });
     let token = sign_jwt(&ctx.app, &payload);
-    ok_json(json!({ "token": token, "exp": exp, "accessToken": token }))
+    // Documented (and read by the gradio clients) as `{token}` only; the expiry is the payload's `exp`.
+    ok_json(json!({ "token": token }))
 }
 
 pub fn sign_jwt(app: &App, payload: &Value) -> String {
