@@ -200,24 +200,13 @@ impl IgnoreRules {
             rel.push_str(name);
             let is_dir = i + 1 < parts.len();
             let abs = self.root.join(&rel);
-            let matchers: Vec<&Gitignore> = self.exclude.iter().chain(stack.iter().map(|g| &**g)).collect();
-            if is_ignored_by(&matchers, &abs, is_dir) || abs.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+            let matchers = self.exclude.iter().chain(stack.iter().map(|g| &**g));
+            if is_ignored(matchers, &abs, is_dir) || abs.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
                 return true;
             }
         }
         false
     }
-}
-
-fn is_ignored_by(matchers: &[&Gitignore], path: &Path, is_dir: bool) -> bool {
-    for m in matchers.iter().rev() {
-        match m.matched(path, is_dir) {
-            Match::Ignore(_) => return true,
-            Match::Whitelist(_) => return false,
-            Match::None => {}
-        }
-    }
-    false
 }
 
 fn matcher(dir: &Path, file: &Path) -> Gitignore {
@@ -227,8 +216,9 @@ fn matcher(dir: &Path, file: &Path) -> Gitignore {
     b.build().unwrap_or_else(|_| Gitignore::empty())
 }
 
-fn is_ignored(matchers: &[Gitignore], path: &Path, is_dir: bool) -> bool {
-    for m in matchers.iter().rev() {
+/// The last rule that matches decides, innermost `.gitignore` first (git's precedence).
+fn is_ignored<'a>(matchers: impl DoubleEndedIterator<Item = &'a Gitignore>, path: &Path, is_dir: bool) -> bool {
+    for m in matchers.rev() {
         match m.matched(path, is_dir) {
             Match::Ignore(_) => return true,
             Match::Whitelist(_) => return false,
@@ -271,7 +261,7 @@ fn walk(
             }
             continue;
         }
-        if is_ignored(matchers, &abs, ft.is_dir()) {
+        if is_ignored(matchers.iter(), &abs, ft.is_dir()) {
             project.ignored.push(if ft.is_dir() { format!("{rel_path}/") } else { rel_path });
             continue;
         }
