@@ -347,7 +347,7 @@ impl DeployService for Deployer {
         if req.dry_run {
             let plan = match &existing {
                 Some(_) => loaded.plan(&*self.api, &req.space, &req.revision, &plan_opts)?,
-                None => plan::plan_folder_against(&req.dir, &RemoteState::default(), &plan_opts)?,
+                None => loaded.plan_against(&RemoteState::default(), &plan_opts)?,
             };
             obs.event(DeployEvent::Planned(&plan));
             let mut set = given_secrets.clone();

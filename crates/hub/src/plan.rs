@@ -163,15 +163,19 @@ pub fn is_lfs_candidate(size: u64, sample: &[u8], threshold: u64) -> bool {
 /// Lists `root` like an upload sees it (crates/spec's walker): `.gitignore` and `.git/info/exclude`
 /// respected, `.git/` never included, symlinks not followed.
 pub fn scan_folder(root: &Path) -> Result<Vec<LocalFile>> {
+    Ok(LoadedProject::new(&load_folder(root)?).files)
+}
+
+/// The walker's view of `root`, without file contents.
+fn load_folder(root: &Path) -> Result<spacesmith_spec::project::Project> {
     let _t = crate::timing::span("plan.scan");
-    let project = spacesmith_spec::project::load(root, 0).map_err(|e| {
+    spacesmith_spec::project::load(root, 0).map_err(|e| {
         let kind = match e {
             spacesmith_spec::project::LoadError::Unreadable { .. } => ErrorKind::LocalIo,
             _ => ErrorKind::InvalidInput,
         };
         HubError::new(kind, format!("read the folder {}", root.display()), e.to_string())
-    })?;
-    Ok(project.files.into_iter().map(|f| LocalFile { abs: root.join(&f.path), path: f.path, size: f.size }).collect())
+    })
 }
 
 /// Hashes files with up to `threads` workers; the git sha1 is computed only below `lfs_threshold`.
@@ -316,14 +320,10 @@ pub fn is_lfs_pointer(content: &[u8]) -> bool {
     oid && size
 }
 
-/// The files that are Git LFS pointers rather than content (a checkout made without `git lfs`). Only
-/// files under git-lfs' 1024-byte limit are read.
-pub fn lfs_pointers(files: &[LocalFile]) -> Result<Vec<String>> {
-    lfs_pointers_with(files, &[])
-}
-
-/// [`lfs_pointers`], taking the bytes of `files[i]` from `contents[i]` when given whole.
-pub fn lfs_pointers_with(files: &[LocalFile], contents: &[Option<&[u8]>]) -> Result<Vec<String>> {
+/// The files that are Git LFS pointers rather than content (a checkout made without `git lfs`), taking
+/// the bytes of `files[i]` from `contents[i]` when given whole. Only files under git-lfs' 1024-byte limit
+/// are read.
+pub fn lfs_pointers(files: &[LocalFile], contents: &[Option<&[u8]>]) -> Result<Vec<String>> {
     use std::io::Read;
     let mut found = Vec::new();
     for (i, f) in files.iter().enumerate() {
@@ -347,14 +347,10 @@ pub fn lfs_pointers_with(files: &[LocalFile], contents: &[Option<&[u8]>]) -> Res
     Ok(found)
 }
 
-/// Refuses a folder holding Git LFS pointer files: uploading them would replace the real content on the Hub.
-pub fn refuse_lfs_pointers(files: &[LocalFile]) -> Result<()> {
-    refuse_lfs_pointers_with(files, &[])
-}
-
-/// [`refuse_lfs_pointers`], taking the bytes of `files[i]` from `contents[i]` when given whole.
-pub fn refuse_lfs_pointers_with(files: &[LocalFile], contents: &[Option<&[u8]>]) -> Result<()> {
-    let found = lfs_pointers_with(files, contents)?;
+/// Refuses Git LFS pointer files among `files` (see [`lfs_pointers`]): uploading them would replace the
+/// real content on the Hub.
+pub fn refuse_lfs_pointers(files: &[LocalFile], contents: &[Option<&[u8]>]) -> Result<()> {
+    let found = lfs_pointers(files, contents)?;
     if found.is_empty() {
         return Ok(());
     }
@@ -385,47 +381,11 @@ pub fn remote_state(api: &dyn HubApi, space: &SpaceId, revision: &str) -> Result
 /// Scans, hashes and diffs `root` against the Space's `revision`. Remote files that `root`'s ignore rules
 /// exclude are kept unless `opts.delete_ignored`; Git LFS pointer files are refused.
 pub fn plan_folder(api: &dyn HubApi, space: &SpaceId, root: &Path, revision: &str, opts: &PlanOptions) -> Result<UploadPlan> {
-    let rules = spacesmith_spec::project::IgnoreRules::new(root);
-    plan_files_ignoring(api, space, &scan_folder(root)?, revision, opts, &|p| rules.is_ignored(p))
-}
-
-/// What uploading `root` to a Space with no files would do (a dry run before the Space exists).
-pub fn plan_folder_against(root: &Path, remote: &RemoteState, opts: &PlanOptions) -> Result<UploadPlan> {
-    let rules = spacesmith_spec::project::IgnoreRules::new(root);
-    let files = scan_folder(root)?;
-    refuse_lfs_pointers(&files)?;
-    let hashed = hash_files(&files, opts.lfs_threshold, hash_threads())?;
-    Ok(diff_ignoring(hashed, remote, opts, &|p| rules.is_ignored(p)))
+    LoadedProject::new(&load_folder(root)?).plan(api, space, revision, opts)
 }
 
 fn hash_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()).min(8)
-}
-
-/// Hashes and diffs a given file list (e.g. a project the caller already loaded) against `revision`.
-pub fn plan_files(
-    api: &dyn HubApi,
-    space: &SpaceId,
-    files: &[LocalFile],
-    revision: &str,
-    opts: &PlanOptions,
-) -> Result<UploadPlan> {
-    plan_files_ignoring(api, space, files, revision, opts, &|_| false)
-}
-
-/// [`plan_files`] with the local ignore rules (see [`diff_ignoring`]); Git LFS pointer files are refused.
-pub fn plan_files_ignoring(
-    api: &dyn HubApi,
-    space: &SpaceId,
-    files: &[LocalFile],
-    revision: &str,
-    opts: &PlanOptions,
-    ignored: &dyn Fn(&str) -> bool,
-) -> Result<UploadPlan> {
-    refuse_lfs_pointers(files)?;
-    let remote = remote_state(api, space, revision)?;
-    let hashed = hash_files(files, opts.lfs_threshold, hash_threads())?;
-    Ok(diff_ignoring(hashed, &remote, opts, ignored))
 }
 
 /// A project the caller already loaded (`spacesmith_spec::project::load`, as deploy does to validate it):
@@ -456,17 +416,28 @@ impl<'p> LoadedProject<'p> {
 
     /// Refuses Git LFS pointer files, like [`refuse_lfs_pointers`].
     pub fn refuse_lfs_pointers(&self) -> Result<()> {
-        refuse_lfs_pointers_with(&self.files, &self.contents)
+        refuse_lfs_pointers(&self.files, &self.contents)
     }
 
-    /// [`plan_folder`] for this project: pointer files refused, remote files the project's ignore rules
-    /// exclude kept unless `opts.delete_ignored`.
+    /// [`plan_folder`] for this project: pointer files refused (before the Hub is asked anything), remote
+    /// files the project's ignore rules exclude kept unless `opts.delete_ignored`.
     pub fn plan(&self, api: &dyn HubApi, space: &SpaceId, revision: &str, opts: &PlanOptions) -> Result<UploadPlan> {
         self.refuse_lfs_pointers()?;
-        let rules = spacesmith_spec::project::IgnoreRules::new(&self.root);
         let remote = remote_state(api, space, revision)?;
+        self.diff(&remote, opts)
+    }
+
+    /// What uploading this project onto `remote` would do, e.g. a dry run before the Space exists (an empty
+    /// [`RemoteState`]); pointer files refused.
+    pub fn plan_against(&self, remote: &RemoteState, opts: &PlanOptions) -> Result<UploadPlan> {
+        self.refuse_lfs_pointers()?;
+        self.diff(remote, opts)
+    }
+
+    fn diff(&self, remote: &RemoteState, opts: &PlanOptions) -> Result<UploadPlan> {
+        let rules = spacesmith_spec::project::IgnoreRules::new(&self.root);
         let hashed = hash_files_with(&self.files, &self.contents, opts.lfs_threshold, hash_threads())?;
-        Ok(diff_ignoring(hashed, &remote, opts, &|p| rules.is_ignored(p)))
+        Ok(diff_ignoring(hashed, remote, opts, &|p| rules.is_ignored(p)))
     }
 }
 
@@ -565,8 +536,13 @@ mod tests {
         assert!(none.deleted.is_empty() && none.kept_ignored.is_empty());
     }
 
+    /// What deploy's dry run does before the Space exists, from a folder on disk.
+    fn plan_against(root: &Path, remote: &RemoteState, opts: &PlanOptions) -> Result<UploadPlan> {
+        LoadedProject::new(&load_folder(root)?).plan_against(remote, opts)
+    }
+
     #[test]
-    fn plan_folder_against_uses_the_folders_ignore_rules() {
+    fn plan_against_uses_the_folders_ignore_rules() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::write(root.join(".gitignore"), "*.safetensors\ncache/\n").unwrap();
@@ -577,7 +553,7 @@ mod tests {
             regular("cache/x", b"c"),
             regular("old.py", b"o"),
         ]);
-        let plan = plan_folder_against(root, &r, &PlanOptions::default()).unwrap();
+        let plan = plan_against(root, &r, &PlanOptions::default()).unwrap();
         assert_eq!(plan.deleted, ["old.py"]);
         assert_eq!(plan.kept_ignored, ["cache/x", "model.safetensors"]);
         assert_eq!(plan.unchanged, ["app.py"]);
@@ -611,7 +587,7 @@ mod tests {
         std::fs::write(root.join("long.bin"), &long).unwrap();
         // Documentation that quotes a pointer is not one.
         std::fs::write(root.join("NOTES.md"), format!("Example:\n{POINTER}")).unwrap();
-        let e = plan_folder_against(root, &RemoteState::default(), &PlanOptions::default()).unwrap_err();
+        let e = plan_against(root, &RemoteState::default(), &PlanOptions::default()).unwrap_err();
         assert_eq!(e.code(), "LFS_POINTER_FILES");
         assert_eq!(e.exit_code(), 2);
         let text = e.to_string();
@@ -620,7 +596,7 @@ mod tests {
         assert!(text.contains("git lfs install && git lfs pull") && text.contains("lfs: true"), "{text}");
         std::fs::remove_file(root.join("models/model.bin")).unwrap();
         std::fs::remove_file(root.join("long.bin")).unwrap();
-        assert!(plan_folder_against(root, &RemoteState::default(), &PlanOptions::default()).is_ok());
+        assert!(plan_against(root, &RemoteState::default(), &PlanOptions::default()).is_ok());
     }
 
     #[test]
