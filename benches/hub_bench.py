@@ -13,13 +13,30 @@
    - the `hf upload OWNER/NAME DIR . --repo-type space` command end to end (the Space is created
      beforehand, untimed: `hf upload` would not pass an SDK).
 2. A re-deploy with one changed file: bytes the emulator received (its request log), against the file size.
-3. One big file (BENCH_BIG_MIB, default 1024 MiB, random bytes), BENCH_BIG_ROUNDS rounds, each against a
-   fresh emulator: deploy throughput and peak RSS (`/usr/bin/time -v`), next to this machine's limits from
-   the `lfs_limit` example (crates/hub/examples): sha256 with the crate's own hashing, loopback TCP, and one
-   streamed PUT of the same bytes to the emulator's LFS target (which hashes on receipt). The Hub protocol
-   needs the sha256 before it hands out upload URLs (the LFS batch call names the object by it), so one file
-   is hashed, then sent: the pipeline limit is size / (sha256 + loopback TCP), the goal's yardstick; the one
-   against this emulator, whose verification hashes the bytes again as they arrive, is size / (sha256 + PUT).
+3. One big file (BENCH_BIG_MIB, default 1024 MiB, random bytes), BENCH_BIG_ROUNDS rounds, each deploy against
+   a fresh emulator: deploy throughput, its SPACESMITH_TIMINGS spans and peak RSS (`/usr/bin/time -v`), next to
+   this machine's limits from the `lfs_limit` example (crates/hub/examples): sha256 with the crate's own
+   hashing, loopback TCP, and one streamed PUT of the same bytes to the emulator's LFS target (which hashes on
+   receipt). The Hub protocol needs the sha256 before it hands out upload URLs (the LFS batch call names the
+   object by it), so one file is hashed, then sent: the pipeline limit is size / (sha256 + loopback TCP), the
+   goal's yardstick; the one against the strict emulator, whose verification hashes the bytes again as they
+   arrive, is size / (sha256 + PUT). Each round deploys twice: to the emulator as it is by default (sha256
+   checked as the bytes arrive) and to it with `--lfs-verify read`, the benchmark rig setting that checks the
+   sha256 on the object's first read instead (tests/hub-emulator/README.md, "LFS verification"); the bench
+   then reads the object once and prints how long that deferred check took. The goal is judged on the rig
+   setting: the yardstick assumes a receiver that does not hash the bytes again, and huggingface_hub's basic
+   PUT goes to presigned storage with no checksum header, so the Hub's storage does not either; on 2 cores the
+   strict emulator's sha256 pass competes with the client for the cores. Both figures are printed.
+
+Run from the repository root, after `cargo build --release -p spacesmith -p hub-emulator` and
+`cargo build --release -p spacesmith-hub --example lfs_limit` (benches/run does both, and creates the venv:
+`python3 -m venv target/bench-venv && target/bench-venv/bin/pip install -r benches/requirements.txt`):
+
+    target/bench-venv/bin/python benches/hub_bench.py
+    BENCH_PARTS=big BENCH_BIG_ROUNDS=3 target/bench-venv/bin/python benches/hub_bench.py   # the big file only
+
+Knobs: BENCH_PARTS (`small,big`, the default, or either one), BENCH_ROUNDS (small files, 5), BENCH_BIG_ROUNDS
+(3), BENCH_BIG_MIB (1024). Other builds on the machine skew every figure: each line carries the load average.
 
 Figures only: nothing here asserts a time. The exit status is 1 when a goal is missed.
 """
@@ -56,9 +73,13 @@ BIG_SHARE = 0.80  # big-file deploy at >= 80 % of the hash-then-send limit
 BIG_RSS_MIB = 64
 
 
-def start_emulator():
+# The benchmark rig setting of the emulator (tests/hub-emulator/README.md): LFS uploads checked on first read.
+RIG = ["--lfs-verify", "read"]
+
+
+def start_emulator(extra=()):
     proc = subprocess.Popen(
-        [str(EMU), "--addr", "127.0.0.1:0", "--user", f"{USER}:{TOKEN}", "--build-seconds", "0"],
+        [str(EMU), "--addr", "127.0.0.1:0", "--user", f"{USER}:{TOKEN}", "--build-seconds", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -281,6 +302,54 @@ def small_files(work, rounds, status):
         stop(proc)
 
 
+BIG_PHASES = [
+    ("cli.run", "in the process, from main to exit code"),
+    ("plan.hash", "hashing the files (sha256 + git sha1), the file read once"),
+    ("upload.preupload", "preupload"),
+    ("upload.lfs", "LFS batch + part PUTs + completion + verify"),
+    ("upload.commit", "the NDJSON commit"),
+]
+
+
+def deploy_big(big_dir, emu_args):
+    """One `deploy --no-wait` of the big folder into a fresh emulator started with `emu_args`: (wall seconds,
+    peak RSS MiB, spans, seconds of the emulator's deferred check on the first read or None)."""
+    proc, url = start_emulator(emu_args)
+    try:
+        env = dict(env_for(url), SPACESMITH_TIMINGS="1")
+        tv = subprocess.run(["/usr/bin/time", "-v"] + deploy_cmd(big_dir, f"{USER}/ss-big"), env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True).stderr
+        phases = {}
+        for line in tv.splitlines():
+            m = TIMING.match(line)
+            if m:
+                phases[m.group(1)] = phases.get(m.group(1), 0.0) + float(m.group(2))
+        check_s = None
+        if "read" in emu_args:
+            # The rig setting still checks the object, on its first read: time that, and see it pass.
+            u = urllib.parse.urlparse(url)
+            conn = http.client.HTTPConnection(u.hostname, u.port)
+            conn.request("GET", f"/spaces/{USER}/ss-big/resolve/main/big.bin", headers={"authorization": f"Bearer {TOKEN}"})
+            r = conn.getresponse()
+            r.read()
+            cdn = urllib.parse.urlparse(r.getheader("location"))
+            conn.close()
+            conn = http.client.HTTPConnection(cdn.hostname, cdn.port)
+            start = time.perf_counter()
+            conn.request("GET", cdn.path + (f"?{cdn.query}" if cdn.query else ""), headers={"range": "bytes=0-0"})
+            r = conn.getresponse()
+            r.read()
+            check_s = time.perf_counter() - start
+            conn.close()
+            state = json.loads(urllib.request.urlopen(f"{url}/__emulator/state?logs=false").read())
+            if r.status != 206 or state.get("corruptLfsObjects"):
+                raise SystemExit(f"the deferred check refused the deployed object: {r.status} {state.get('corruptLfsObjects')}")
+        return (wall_seconds(tv_field(tv, "Elapsed (wall clock) time")),
+                int(tv_field(tv, "Maximum resident set size (kbytes)")) / 1024, phases, check_s)
+    finally:
+        stop(proc)
+
+
 def big_file(work, rounds, big_mib, status):
     big_dir = work / "big"
     big_dir.mkdir()
@@ -292,18 +361,12 @@ def big_file(work, rounds, big_mib, status):
             f.write(os.urandom(1 << 20))
     nbytes = big.stat().st_size
     oid = None
-    deploys, rss, limits = [], [], []
+    runs = {"strict": [], "rig": []}
+    limits = []
     print(f"{big_mib} MiB file (median of {rounds} rounds, each on a fresh emulator; {load()} before)")
     for r in range(rounds):
-        proc, url = start_emulator()
-        env = env_for(url)
-        try:
-            tv = subprocess.run(["/usr/bin/time", "-v"] + deploy_cmd(big_dir, f"{USER}/ss-big"), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True).stderr
-            deploys.append(wall_seconds(tv_field(tv, "Elapsed (wall clock) time")))
-            rss.append(int(tv_field(tv, "Maximum resident set size (kbytes)")) / 1024)
-        finally:
-            stop(proc)
+        runs["strict"].append(deploy_big(big_dir, []) + (load(),))
+        runs["rig"].append(deploy_big(big_dir, RIG) + (load(),))
         # The limits, on another fresh emulator (its store would answer "already stored" otherwise).
         proc, url = start_emulator()
         try:
@@ -324,26 +387,47 @@ def big_file(work, rounds, big_mib, status):
             limits.append(lim)
         finally:
             stop(proc)
-    secs = med(deploys)
+        print(f"  round {r + 1}: deploy strict {runs['strict'][-1][0]:.2f} s ({runs['strict'][-1][4]}), "
+              f"rig {runs['rig'][-1][0]:.2f} s ({runs['rig'][-1][4]}); sha256 {lim['sha256_s']:.2f} s, TCP {lim['tcp_s']:.2f} s, "
+              f"PUT {lim['put_s']:.2f} s ({load()})")
     sha_s = med([x["sha256_s"] for x in limits])
     tcp_s = med([x["tcp_s"] for x in limits])
     put_s = med([x["put_s"] for x in limits])
     # The issue's pipeline limit: hash, then move the bytes at loopback speed (no one hashes them again).
     limit = nbytes / med([x["sha256_s"] + x["tcp_s"] for x in limits])
-    # Against this emulator, which hashes what it receives (on the other core): hash, then that PUT.
+    # Against the strict emulator, which hashes what it receives (on the other core): hash, then that PUT.
     limit_emu = nbytes / med([x["sha256_s"] + x["put_s"] for x in limits])
-    rate = nbytes / secs
-    share, share_emu = rate / limit, rate / limit_emu
-    peak = max(rss)
     print(f"  limits: sha256 (sha2 crate, digest_file) {mib_s(nbytes, sha_s):6.0f} MiB/s; loopback TCP {mib_s(nbytes, tcp_s):6.0f} MiB/s; "
-          f"one PUT to the emulator (hashes on receipt) {mib_s(nbytes, put_s):6.0f} MiB/s")
+          f"one PUT to the strict emulator (hashes on receipt) {mib_s(nbytes, put_s):6.0f} MiB/s")
     print(f"  pipeline limit, hash then send over loopback: size / (sha256 + TCP) = {limit / (1 << 20):.0f} MiB/s")
-    print(f"  against this emulator, hash then one PUT: size / (sha256 + PUT) = {limit_emu / (1 << 20):.0f} MiB/s")
+    print(f"  against the strict emulator, hash then one PUT: size / (sha256 + PUT) = {limit_emu / (1 << 20):.0f} MiB/s")
+    # The client hashes before it may send, and the strict emulator's sha256 of the same bytes cannot end
+    # before they are all in: a deploy to it takes at least 2 x sha256.
+    print(f"  best share of the pipeline limit against the strict emulator: (sha256 + TCP) / (2 x sha256) = "
+          f"{100 * (sha_s + tcp_s) / (2 * sha_s):.0f}%")
+    shares = {}
+    for name, what in (("strict", "strict emulator (default: sha256 checked as the bytes arrive)"),
+                       ("rig", "emulator with --lfs-verify read (rig setting: sha256 checked on first read)")):
+        rs = runs[name]
+        secs = med([x[0] for x in rs])
+        peak = max(x[1] for x in rs)
+        share = nbytes / secs / limit
+        shares[name] = (share, peak)
+        print(f"  spacesmith deploy --no-wait, end to end, {what}: {secs:.2f} s = {mib_s(nbytes, secs):.0f} MiB/s = "
+              f"{100 * share:.0f}% of the pipeline limit, {100 * nbytes / secs / limit_emu:.0f}% of the strict-emulator one; "
+              f"peak RSS {peak:.1f} MiB")
+        for k, desc in BIG_PHASES:
+            print(f"    {k:<18} {med([x[2].get(k, 0.0) for x in rs]):8.1f} ms  {desc}")
+        if name == "rig":
+            print(f"    deferred check of the object on its first read (after the deploy): {med([x[3] for x in rs]):.2f} s, intact")
+    share, peak = shares["rig"]
     ok_speed = share >= BIG_SHARE
-    ok_rss = peak <= BIG_RSS_MIB
-    print(f"  spacesmith deploy --no-wait, end to end: {secs:.2f} s = {mib_s(nbytes, secs):.0f} MiB/s = {100 * share:.0f}% of the pipeline limit "
-          f"(goal >= {100 * BIG_SHARE:.0f}%: {'met' if ok_speed else 'MISSED'}), {100 * share_emu:.0f}% of the emulator one; "
-          f"peak RSS {peak:.1f} MiB (goal <= {BIG_RSS_MIB}: {'met' if ok_rss else 'MISSED'})")
+    ok_rss = max(p for _, p in shares.values()) <= BIG_RSS_MIB
+    # The yardstick assumes the receiver does not hash the bytes again; the rig setting is the emulator
+    # that matches it (the official client's PUT goes to presigned storage with no checksum header).
+    print(f"  goal judged on the rig setting, the receiver the pipeline limit assumes: {100 * share:.0f}% "
+          f"(goal >= {100 * BIG_SHARE:.0f}%: {'met' if ok_speed else 'MISSED'}); strict {100 * shares['strict'][0]:.0f}%; "
+          f"peak RSS (goal <= {BIG_RSS_MIB} MiB: {'met' if ok_rss else 'MISSED'})")
     print(f"  ({load()} after)")
     if not (ok_speed and ok_rss):
         status[0] = 1
@@ -353,11 +437,14 @@ def main():
     rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
     big_rounds = int(os.environ.get("BENCH_BIG_ROUNDS", "3"))
     big_mib = int(os.environ.get("BENCH_BIG_MIB", "1024"))
+    parts = os.environ.get("BENCH_PARTS", "small,big").split(",")
     work = pathlib.Path(tempfile.mkdtemp(prefix="spacesmith-hub-bench-"))
     status = [0]
     try:
-        small_files(work, rounds, status)
-        big_file(work, big_rounds, big_mib, status)
+        if "small" in parts:
+            small_files(work, rounds, status)
+        if "big" in parts:
+            big_file(work, big_rounds, big_mib, status)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(status[0])

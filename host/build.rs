@@ -27,6 +27,7 @@ fn main() {
     println!("cargo:rerun-if-changed={}", root.join("templates").display());
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
 
+    version_info(&root);
     require_target();
 
     // Shared by every profile of the outer build (target/<profile>/build/<pkg>/out -> target/),
@@ -86,6 +87,53 @@ fn discover(plugins: &Path) -> Vec<(String, String)> {
     found.sort();
     assert!(!found.is_empty(), "no built-in plugins found under {}", plugins.display());
     found
+}
+
+/// What `spacesmith --version` reports beyond the package version: the commit, the wasmtime version
+/// from Cargo.lock, and the compiler.
+fn version_info(root: &Path) {
+    println!("cargo:rustc-env=SPACESMITH_COMMIT={}", git_commit(root).unwrap_or_else(|| "unknown".into()));
+    let lock = root.join("Cargo.lock");
+    println!("cargo:rerun-if-changed={}", lock.display());
+    let wasmtime = fs::read_to_string(&lock).ok().and_then(|l| locked_version(&l, "wasmtime"));
+    println!("cargo:rustc-env=SPACESMITH_WASMTIME_VERSION={}", wasmtime.as_deref().unwrap_or("unknown"));
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc = Command::new(rustc).arg("--version").output().ok().and_then(|o| String::from_utf8(o.stdout).ok());
+    println!("cargo:rustc-env=SPACESMITH_RUSTC_VERSION={}", rustc.as_deref().map(str::trim).unwrap_or("unknown"));
+    println!("cargo:rustc-env=SPACESMITH_TARGET={}", env::var("TARGET").unwrap_or_default());
+}
+
+/// The short commit of `root`'s own repository ("unknown" outside one, e.g. an unpacked source archive
+/// inside some other checkout). Reruns when HEAD moves, so it does not go stale.
+fn git_commit(root: &Path) -> Option<String> {
+    let git = |args: &[&str]| {
+        let out = Command::new("git").arg("-C").arg(root).args(args).output().ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let toplevel = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?);
+    if fs::canonicalize(&toplevel).ok()? != fs::canonicalize(root).ok()? {
+        return None;
+    }
+    let git_dir = root.join(git(&["rev-parse", "--git-dir"])?);
+    let common_dir = root.join(git(&["rev-parse", "--git-common-dir"])?);
+    let mut watched = vec![git_dir.join("HEAD"), common_dir.join("packed-refs")];
+    if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        watched.push(common_dir.join(head_ref));
+    }
+    // A missing path would make cargo rerun this script on every build.
+    for path in watched.iter().filter(|p| p.exists()) {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+    git(&["rev-parse", "--short", "HEAD"])
+}
+
+/// The version of `package` in a Cargo.lock (the first entry, if several).
+fn locked_version(lock: &str, package: &str) -> Option<String> {
+    let name = format!("name = \"{package}\"");
+    let mut lines = lock.lines().map(str::trim);
+    lines.find(|l| *l == name)?;
+    let version = lines.next()?.strip_prefix("version = ")?;
+    Some(version.trim_matches('"').to_string())
 }
 
 /// Fail early with the fix, not with rustc's "can't find crate for `core`".

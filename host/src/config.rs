@@ -14,6 +14,14 @@ pub struct Settings {
     pub limits: Limits,
     /// Bytes of each project file handed to checks; larger files are marked truncated.
     pub text_cap: u64,
+    /// `HF_ENDPOINT`, for services that are handed a token instead of reading one (the gateway's callers).
+    pub hub_endpoint: Option<String>,
+    /// `SPACESMITH_NO_CACHE` is set (then `cache_dir` is None on purpose).
+    pub no_cache: bool,
+    /// `$PYTHON`: the interpreter `dev` creates its virtualenv with.
+    pub python: Option<String>,
+    /// `$SPACESMITH_DEV_VENV`: the virtualenv `dev` uses instead of its own.
+    pub dev_venv: Option<PathBuf>,
 }
 
 impl Settings {
@@ -24,6 +32,10 @@ impl Settings {
             data_dir: default_data_dir(),
             limits: Limits::default(),
             text_cap: 1 << 20,
+            hub_endpoint: std::env::var("HF_ENDPOINT").ok().filter(|v| !v.is_empty()),
+            no_cache,
+            python: var("PYTHON").map(|p| p.to_string_lossy().into_owned()),
+            dev_venv: var(crate::dev::VENV_ENV),
         }
     }
 }

@@ -15,7 +15,7 @@ use spacesmith_hub::{
 };
 use spacesmith_runtime::SecretStage;
 
-use crate::error::{AppError, Exit};
+use crate::error::{AppError, ErrorCode, Exit};
 use crate::hardware::HardwareResolver;
 use crate::project::{ProjectService, ValidationReport};
 use crate::secrets::{self, NeededSecret};
@@ -151,11 +151,16 @@ pub struct DeployReport {
 
 impl DeployReport {
     pub fn exit(&self) -> Exit {
-        match self.outcome.as_ref().map(WaitOutcome::exit_code) {
-            Some(1) => Exit::Failed,
-            Some(5) => Exit::Timeout,
-            _ => Exit::Ok,
-        }
+        self.outcome.as_ref().map_or(Exit::Ok, outcome_exit)
+    }
+}
+
+/// What a wait's end means for a shell: the stages are the Hub's, the exit codes ours (DESIGN.md §1).
+pub fn outcome_exit(outcome: &WaitOutcome) -> Exit {
+    match outcome {
+        WaitOutcome::Running { .. } | WaitOutcome::NotRebuilt { accepted: true, .. } => Exit::Ok,
+        WaitOutcome::TimedOut { .. } => Exit::Timeout,
+        _ => Exit::Failed,
     }
 }
 
@@ -189,7 +194,7 @@ pub struct SpaceStatus {
 }
 
 /// Deploying a project and checking or setting its secrets.
-pub trait DeployService {
+pub trait DeployService: Send + Sync {
     /// Validate, create or configure the Space, upload what changed in one commit, then (if asked) wait.
     fn deploy(&self, req: &DeployRequest, observer: &dyn DeployObserver) -> Result<DeployReport, AppError>;
     /// Which secrets the project in `dir` needs and which the Space has; sets `set` first.
@@ -197,7 +202,7 @@ pub trait DeployService {
 }
 
 /// Managing a Space that exists.
-pub trait SpaceService {
+pub trait SpaceService: Send + Sync {
     fn status(&self, space: &SpaceId) -> Result<SpaceStatus, AppError>;
     fn pause(&self, space: &SpaceId) -> Result<SpaceRuntime, AppError>;
     fn restart(&self, space: &SpaceId, factory: bool) -> Result<SpaceRuntime, AppError>;
@@ -237,7 +242,7 @@ impl Deployer {
 
     fn needed_secrets(&self, dir: &Path) -> Result<Vec<NeededSecret>, AppError> {
         let project = spacesmith_spec::project::load(dir, self.text_cap).map_err(|e| {
-            AppError::usage("PROJECT_UNREADABLE", format!("cannot read {}: {e}", dir.display()))
+            AppError::new(ErrorCode::ProjectUnreadable, format!("cannot read {}: {e}", dir.display()))
                 .hint("Pass the directory of a Space repository (the one holding README.md).")
         })?;
         Ok(secrets::scan(&project.files))
@@ -298,14 +303,13 @@ impl DeployService for Deployer {
         obs.event(DeployEvent::Validated(&report));
         if report.errors > 0 && !req.force {
             return Err(AppError::new(
-                "VALIDATION_FAILED",
-                Exit::Failed,
+                ErrorCode::ValidationFailed,
                 format!("{} has {} validation error(s); nothing was deployed", req.dir.display(), report.errors),
             )
             .hint("Fix them (each finding says how), or pass --force to deploy anyway."));
         }
         let Some(sdk) = report.sdk.clone() else {
-            return Err(AppError::usage("NO_SDK", format!("{}/README.md declares no `sdk`", req.dir.display()))
+            return Err(AppError::new(ErrorCode::NoSdk, format!("{}/README.md declares no `sdk`", req.dir.display()))
                 .hint("Add `sdk: docker` (or gradio, static) to the README front matter."));
         };
         let hardware = req.hardware.as_deref().map(|h| self.hardware.resolve(h)).transpose()?;
@@ -458,7 +462,7 @@ impl DeployService for Deployer {
             };
             outcome = Some(self.logs.wait_for_stage(&req.space, &opts, &mut |e| obs.event(DeployEvent::Watch(e)))?);
         }
-        let success = outcome.as_ref().is_none_or(|o| o.exit_code() == 0);
+        let success = outcome.as_ref().is_none_or(|o| outcome_exit(o) == Exit::Ok);
         Ok(DeployReport {
             success,
             space: req.space.to_string(),
@@ -571,18 +575,11 @@ pub fn parse_sleep_time(s: &str) -> Result<i64, String> {
 
 impl From<HubError> for AppError {
     fn from(e: HubError) -> Self {
-        let exit = match e.exit_code() {
-            2 => Exit::Usage,
-            3 => Exit::Auth,
-            4 => Exit::Network,
-            5 => Exit::Timeout,
-            _ => Exit::Failed,
-        };
         let mut message = format!("{}: {}", e.op(), e.reason().trim_end_matches('.'));
         if let Some(id) = e.request_id() {
             message.push_str(&format!(" (request id {id})"));
         }
-        let err = AppError::new(e.code(), exit, message);
+        let err = AppError::new(ErrorCode::from(e.kind()), message);
         match e.hint() {
             Some(h) => err.hint(h),
             None => err,
@@ -593,6 +590,31 @@ impl From<HubError> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wait_outcomes_become_exit_codes() {
+        let rt = || SpaceRuntime {
+            stage: "RUNNING".into(),
+            hardware: Default::default(),
+            gc_timeout: None,
+            dev_mode: None,
+            error_message: None,
+            extra: Default::default(),
+        };
+        let not_rebuilt = |accepted| WaitOutcome::NotRebuilt {
+            stage: "RUNNING".into(),
+            commit: "abc".into(),
+            built: None,
+            accepted,
+            waited: Duration::from_secs(1),
+            runtime: rt(),
+        };
+        assert_eq!(outcome_exit(&WaitOutcome::Running { runtime: rt() }), Exit::Ok);
+        assert_eq!(outcome_exit(&not_rebuilt(true)), Exit::Ok);
+        assert_eq!(outcome_exit(&not_rebuilt(false)), Exit::Failed);
+        let timed_out = WaitOutcome::TimedOut { stage: "BUILDING".into(), waited: Duration::from_secs(1) };
+        assert_eq!(outcome_exit(&timed_out), Exit::Timeout);
+    }
 
     #[test]
     fn durations() {
@@ -610,9 +632,9 @@ mod tests {
     #[test]
     fn hub_errors_keep_code_and_exit() {
         let e: AppError = HubError::new(ErrorKind::BadToken, "read Space a/b", "rejected").with_hint("set HF_TOKEN").into();
-        assert_eq!((e.code, e.exit), ("BAD_TOKEN", Exit::Auth));
+        assert_eq!((e.code, e.exit()), (ErrorCode::BadToken, Exit::Auth));
         assert_eq!(e.hint.as_deref(), Some("set HF_TOKEN"));
         let e: AppError = HubError::new(ErrorKind::SpaceNotFound, "x", "y").into();
-        assert_eq!(e.exit, Exit::Usage);
+        assert_eq!(e.exit(), Exit::Usage);
     }
 }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::{AppError, Exit};
+use crate::error::{AppError, ErrorCode};
 use crate::secrets;
 
 /// Points `dev` at an existing virtualenv instead of the project's `.venv` (a development/CI aid: the
@@ -116,7 +116,7 @@ pub trait DevObserver {
 }
 
 /// Runs a Space locally until it ends or is stopped; returns the process exit code for `dev`.
-pub trait DevRunner {
+pub trait DevRunner: Send + Sync {
     fn run(&self, req: &DevRequest, obs: &dyn DevObserver) -> Result<i32, AppError>;
 }
 
@@ -129,12 +129,8 @@ pub struct LocalDev {
 }
 
 impl LocalDev {
-    pub fn from_env() -> LocalDev {
-        let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-        LocalDev {
-            venv_override: non_empty(VENV_ENV).map(PathBuf::from),
-            python: non_empty("PYTHON").map(|v| v.to_string_lossy().into_owned()),
-        }
+    pub fn new(settings: &crate::config::Settings) -> LocalDev {
+        LocalDev { venv_override: settings.dev_venv.clone(), python: settings.python.clone() }
     }
 }
 
@@ -163,7 +159,7 @@ pub struct Space {
 }
 
 fn unsupported(what: String) -> AppError {
-    AppError::usage("DEV_UNSUPPORTED", what).hint(
+    AppError::new(ErrorCode::DevUnsupported, what).hint(
         "`spacesmith dev` runs gradio and static Spaces, and Docker Spaces whose Dockerfile ends in an exec-form CMD \
          running python, uvicorn or streamlit (or a start.sh that does). For any other Dockerfile use \
          `spacesmith dev --docker` with a Docker engine running.",
@@ -174,12 +170,12 @@ fn unsupported(what: String) -> AppError {
 pub fn inspect(dir: &Path) -> Result<Space, AppError> {
     let readme = dir.join("README.md");
     let text = std::fs::read_to_string(&readme).map_err(|e| {
-        AppError::usage("PROJECT_NOT_FOUND", format!("cannot read {}: {e}", readme.display()))
+        AppError::new(ErrorCode::ProjectNotFound, format!("cannot read {}: {e}", readme.display()))
             .hint("Pass the directory of the Space project (the one holding README.md).")
     })?;
     let check = spacesmith_spec::check_readme("README.md", &text);
     let Some(fm) = check.front_matter else {
-        return Err(AppError::usage("NO_FRONT_MATTER", format!("{} has no readable front matter", readme.display()))
+        return Err(AppError::new(ErrorCode::NoFrontMatter, format!("{} has no readable front matter", readme.display()))
             .hint("Run `spacesmith validate` to see what is wrong with it."));
     };
     let name = std::fs::canonicalize(dir)
@@ -192,7 +188,7 @@ pub fn inspect(dir: &Path) -> Result<Space, AppError> {
         "gradio" => {
             let app_file = fm.app_file().unwrap_or("app.py").to_string();
             if !dir.join(&app_file).is_file() {
-                return Err(AppError::usage("APP_FILE_MISSING", format!("the app file {app_file} does not exist"))
+                return Err(AppError::new(ErrorCode::AppFileMissing, format!("the app file {app_file} does not exist"))
                     .hint("README app_file names the file the Space runs (default app.py)."));
             }
             let version = fm.get_str("sdk_version").or_else(|| fm.scalar_text("sdk_version"));
@@ -208,7 +204,7 @@ pub fn inspect(dir: &Path) -> Result<Space, AppError> {
             let app_port = fm.app_port().unwrap_or(7860);
             let path = dir.join("Dockerfile");
             let dockerfile = std::fs::read_to_string(&path).map_err(|e| {
-                AppError::usage("DOCKERFILE_MISSING", format!("cannot read {}: {e}", path.display()))
+                AppError::new(ErrorCode::DockerfileMissing, format!("cannot read {}: {e}", path.display()))
                     .hint("A Docker Space is built from the Dockerfile at the project's root.")
             })?;
             let launch = docker_launch(dir, &dockerfile)?;
@@ -219,7 +215,7 @@ pub fn inspect(dir: &Path) -> Result<Space, AppError> {
             let page = fm.app_file().unwrap_or("index.html").trim_start_matches("./").to_string();
             // With a build step the page is the build's output: it need not exist yet.
             if build.is_none() && !dir.join(&page).is_file() {
-                return Err(AppError::usage("APP_FILE_MISSING", format!("the page {page} does not exist"))
+                return Err(AppError::new(ErrorCode::AppFileMissing, format!("the page {page} does not exist"))
                     .hint("README app_file names the page the static Space serves (default index.html)."));
             }
             Ok(Space { sdk, title, name, app_port: 7860, preinstalled: Vec::new(), launch: Launch::Static { build, page } })
@@ -386,7 +382,7 @@ fn env_values(req: &DevRequest) -> Result<EnvValues, AppError> {
 /// Refuses a port something already listens on: the readiness probe would report that other server.
 fn check_port_free(port: u16) -> Result<(), AppError> {
     TcpListener::bind(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port))).map(drop).map_err(|e| {
-        AppError::usage("PORT_IN_USE", format!("cannot use port {port}: {e}"))
+        AppError::new(ErrorCode::PortInUse, format!("cannot use port {port}: {e}"))
             .hint("Something else listens there: stop it, or pass another port with --port.")
     })
 }
@@ -427,7 +423,7 @@ impl DevRunner for LocalDev {
 
         if let Launch::Static { build, page } = &space.launch {
             if req.docker {
-                return Err(AppError::usage("DEV_UNSUPPORTED", "a static Space has no Docker image to run")
+                return Err(AppError::new(ErrorCode::DevUnsupported, "a static Space has no Docker image to run")
                     .hint("Run `spacesmith dev` without --docker: it builds (app_build_command) and serves the page."));
             }
             return self.serve_static(&dir, &space, build.as_deref(), page, port, env, env_file, env_names, req, obs);
@@ -455,7 +451,7 @@ impl DevRunner for LocalDev {
             build.arg(".").current_dir(&dir).envs(values.iter().cloned());
             let status = run_streamed(build, "docker", obs)?;
             if !status.success() {
-                return Err(AppError::new("DOCKER_BUILD_FAILED", Exit::Failed, format!("docker build failed ({status})"))
+                return Err(AppError::new(ErrorCode::DockerBuildFailed, format!("docker build failed ({status})"))
                     .hint("The build's output is above; `spacesmith validate` checks the Dockerfile."));
             }
             let mut cmd = Command::new("docker");
@@ -525,7 +521,7 @@ impl LocalDev {
                 npm.arg("install").current_dir(dir);
                 let status = run_streamed(npm, "npm", obs)?;
                 if !status.success() {
-                    return Err(AppError::new("NPM_FAILED", Exit::Failed, format!("npm install failed ({status})"))
+                    return Err(AppError::new(ErrorCode::NpmFailed, format!("npm install failed ({status})"))
                         .hint("npm's output is above; fix package.json."));
                 }
             }
@@ -534,13 +530,12 @@ impl LocalDev {
             sh.args(["-c", build]).current_dir(dir).envs(env.iter().cloned());
             let status = run_streamed(sh, "build", obs)?;
             if !status.success() {
-                return Err(AppError::new("BUILD_FAILED", Exit::Failed, format!("`{build}` failed ({status})"))
+                return Err(AppError::new(ErrorCode::BuildFailed, format!("`{build}` failed ({status})"))
                     .hint("The build's output is above. The Hub's build job would fail the same way."));
             }
             if !dir.join(page).is_file() {
                 return Err(AppError::new(
-                    "APP_FILE_MISSING",
-                    Exit::Failed,
+                    ErrorCode::BuildOutputMissing,
                     format!("`{build}` succeeded but did not write {page} (README app_file)"),
                 )
                 .hint("Point app_file at the page the build writes, e.g. dist/index.html."));
@@ -581,8 +576,8 @@ impl LocalDev {
         let (venv, created) = match &self.venv_override {
             Some(v) => {
                 if !v.join("bin/python").exists() {
-                    return Err(AppError::usage(
-                        "DEV_VENV_INVALID",
+                    return Err(AppError::new(
+                        ErrorCode::DevVenvInvalid,
                         format!("${VENV_ENV} is {}, which has no bin/python", v.display()),
                     )
                     .hint(format!("Point ${VENV_ENV} at an existing virtualenv, or unset it to use the project's .venv.")));
@@ -629,7 +624,7 @@ impl LocalDev {
         pip.args(&args).current_dir(dir).env("PYTHONUNBUFFERED", "1");
         let status = run_streamed(pip, "pip", obs)?;
         if !status.success() {
-            return Err(AppError::new("PIP_FAILED", Exit::Failed, format!("pip install {} failed ({status})", what.join(" ")))
+            return Err(AppError::new(ErrorCode::PipFailed, format!("pip install {} failed ({status})", what.join(" ")))
                 .hint("pip's output is above. The Hub would fail to build this Space the same way: fix requirements.txt."));
         }
         // A failed write only means the next run reinstalls.
@@ -644,12 +639,8 @@ impl LocalDev {
         let status = run_streamed(cmd, "venv", obs)?;
         if !status.success() {
             let _ = std::fs::remove_dir_all(venv);
-            return Err(AppError::new(
-                "VENV_FAILED",
-                Exit::Failed,
-                format!("`{python} -m venv {}` failed ({status})", venv.display()),
-            )
-            .hint("On Debian/Ubuntu install the python3-venv package; or set $PYTHON to another Python >= 3.10."));
+            return Err(AppError::new(ErrorCode::VenvFailed, format!("`{python} -m venv {}` failed ({status})", venv.display()))
+                .hint("On Debian/Ubuntu install the python3-venv package; or set $PYTHON to another Python >= 3.10."));
         }
         Ok(())
     }
@@ -670,7 +661,7 @@ fn pick_python(explicit: Option<&str>) -> Result<String, AppError> {
         return if ok(p) {
             Ok(p.to_string())
         } else {
-            Err(AppError::usage("PYTHON_NOT_FOUND", format!("$PYTHON is {p}, which is not a Python >= 3.10")))
+            Err(AppError::new(ErrorCode::PythonNotFound, format!("$PYTHON is {p}, which is not a Python >= 3.10")))
         };
     }
     ["python3.14", "python3.13", "python3.12", "python3.11", "python3.10", "python3"]
@@ -678,7 +669,7 @@ fn pick_python(explicit: Option<&str>) -> Result<String, AppError> {
         .find(|p| ok(p))
         .map(str::to_string)
         .ok_or_else(|| {
-            AppError::usage("PYTHON_NOT_FOUND", "no Python >= 3.10 on PATH (tried python3.14 … python3.10, python3)")
+            AppError::new(ErrorCode::PythonNotFound, "no Python >= 3.10 on PATH (tried python3.14 … python3.10, python3)")
                 .hint("Install Python 3.10 or newer, or set $PYTHON to one.")
         })
 }
@@ -693,8 +684,8 @@ fn docker_name(name: &str) -> String {
 /// `docker info` within a bounded time, or the plain refusal.
 fn docker_available() -> Result<(), AppError> {
     let refuse = |why: String| {
-        AppError::usage(
-            "DOCKER_UNAVAILABLE",
+        AppError::new(
+            ErrorCode::DockerUnavailable,
             format!("no Docker engine is running here (docker info failed: {why}); run without --docker to use a virtualenv"),
         )
         .hint("Or start a Docker engine and try again.")
@@ -741,7 +732,7 @@ fn run_streamed(mut cmd: Command, source: &str, obs: &dyn DevObserver) -> Result
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let program = format!("{:?}", cmd.get_program());
     let mut child = cmd.spawn().map_err(|e| {
-        AppError::new("SPAWN_FAILED", Exit::Failed, format!("cannot run {program}: {e}")).hint("Is it installed and on PATH?")
+        AppError::new(ErrorCode::SpawnFailed, format!("cannot run {program}: {e}")).hint("Is it installed and on PATH?")
     })?;
     let (tx, rx) = mpsc::channel();
     let readers =
@@ -754,7 +745,7 @@ fn run_streamed(mut cmd: Command, source: &str, obs: &dyn DevObserver) -> Result
     for r in readers {
         let _ = r.join();
     }
-    child.wait().map_err(|e| AppError::new("SPAWN_FAILED", Exit::Failed, format!("waiting for {program}: {e}")))
+    child.wait().map_err(|e| AppError::new(ErrorCode::SpawnFailed, format!("waiting for {program}: {e}")))
 }
 
 enum Msg {
@@ -853,7 +844,7 @@ fn supervise(
     cmd.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let program = format!("{:?}", cmd.get_program());
     let child = cmd.spawn().map_err(|e| {
-        AppError::new("APP_START_FAILED", Exit::Failed, format!("cannot start {program}: {e}"))
+        AppError::new(ErrorCode::AppStartFailed, format!("cannot start {program}: {e}"))
             .hint("Is it installed in the virtualenv?")
     })?;
     let pid = child.id();
@@ -958,6 +949,7 @@ fn supervise(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Exit;
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
@@ -982,7 +974,7 @@ mod tests {
         let l = docker_launch(dir.path(), "FROM p\nWORKDIR /app\nCMD [\"streamlit\", \"run\", \"/app/app.py\"]\n").unwrap();
         assert_eq!(l, Launch::Program(s(&["streamlit", "run", "app.py"])));
         let e = docker_launch(dir.path(), "FROM p\nCMD [\"node\", \"server.js\"]\n").unwrap_err();
-        assert_eq!((e.code, e.exit), ("DEV_UNSUPPORTED", Exit::Usage));
+        assert_eq!((e.code, e.exit()), (ErrorCode::DevUnsupported, Exit::Usage));
         std::fs::write(dir.path().join("run.sh"), "exec node server.js\n").unwrap();
         assert!(docker_launch(dir.path(), "FROM p\nCMD [\"./run.sh\"]\n").is_err());
     }

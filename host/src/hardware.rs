@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use spacesmith_hub::HubApi;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Flavors huggingface_hub 2.4.0's `SpaceHardware` knows beyond the documented `suggested_hardware`
 /// values (which live with the Space configuration, in spacesmith-spec).
@@ -55,7 +55,7 @@ impl HardwareResolver for HubHardware {
             Some((n, d)) if d <= (wanted.len() / 2).max(2) => format!("Did you mean `{n}`? Valid flavors: {}.", names.join(", ")),
             _ => format!("Valid flavors: {}.", names.join(", ")),
         };
-        Err(AppError::usage("INVALID_HARDWARE", format!("unknown hardware flavor `{name}`")).hint(hint))
+        Err(AppError::new(ErrorCode::InvalidHardware, format!("unknown hardware flavor `{name}`")).hint(hint))
     }
 }
 
@@ -86,7 +86,7 @@ mod tests {
         let r = HubHardware::new(None);
         assert_eq!(r.resolve("T4-small").unwrap(), "t4-small");
         let e = r.resolve("t4-smal").unwrap_err();
-        assert_eq!(e.code, "INVALID_HARDWARE");
+        assert_eq!(e.code, ErrorCode::InvalidHardware);
         assert!(e.hint.unwrap().contains("Did you mean `t4-small`?"));
         let e = r.resolve("quantum-computer").unwrap_err();
         assert!(!e.hint.unwrap().contains("Did you mean"));

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use spacesmith_runtime::GeneratedFile;
 use spacesmith_runtime::contract::LATEST;
 
-use crate::error::{AppError, Exit};
+use crate::error::{AppError, ErrorCode};
 use crate::registry::is_builtin;
 use crate::writer;
 
@@ -125,11 +125,11 @@ fn check_sdk_id(id: &str) -> Result<(), AppError> {
         && !id.ends_with('-')
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !ok {
-        return Err(AppError::usage("BAD_SDK_ID", format!("--sdk-id {id:?} is not a valid SDK id"))
+        return Err(AppError::new(ErrorCode::BadSdkId, format!("--sdk-id {id:?} is not a valid SDK id"))
             .hint("Use 1-32 characters of a-z, 0-9 and -, starting with a letter, e.g. `acme-fastapi`."));
     }
     if is_builtin(id) {
-        return Err(AppError::usage("PLUGIN_SHADOWS_BUILTIN", format!("`{id}` is the SDK id of a built-in plugin"))
+        return Err(AppError::new(ErrorCode::PluginShadowsBuiltin, format!("`{id}` is the SDK id of a built-in plugin"))
             .hint("Choose another id, e.g. with your organisation's name in it; installing would be refused."));
     }
     Ok(())
@@ -138,7 +138,7 @@ fn check_sdk_id(id: &str) -> Result<(), AppError> {
 fn check_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() || name.len() > 80 || name.chars().any(|c| c.is_control() || c == '"' || c == '\\') {
-        return Err(AppError::usage("BAD_NAME", format!("--name {name:?} cannot be used"))
+        return Err(AppError::new(ErrorCode::BadName, format!("--name {name:?} cannot be used"))
             .hint("Use up to 80 characters without quotes, backslashes or control characters."));
     }
     Ok(name.to_string())
@@ -159,19 +159,20 @@ fn title_case(id: &str) -> String {
 fn given_sdk(path: &Path) -> Result<PathBuf, AppError> {
     let manifest = std::fs::read_to_string(path.join("Cargo.toml")).unwrap_or_default();
     if !manifest.contains("name = \"spacesmith-plugin-sdk\"") {
-        return Err(AppError::usage(
-            "SDK_NOT_FOUND",
+        return Err(AppError::new(
+            ErrorCode::SdkNotFound,
             format!("--sdk-path {} is not the spacesmith-plugin-sdk crate", path.display()),
         )
         .hint("Pass the `plugins/sdk` directory of a spacesmith source checkout, or leave --sdk-path out."));
     }
-    std::fs::canonicalize(path).map_err(|e| AppError::usage("SDK_NOT_FOUND", format!("cannot resolve {}: {e}", path.display())))
+    std::fs::canonicalize(path)
+        .map_err(|e| AppError::new(ErrorCode::SdkNotFound, format!("cannot resolve {}: {e}", path.display())))
 }
 
 /// This binary's SDK, written under `home` once per distinct content (`<version>-<hash>/`).
 fn own_sdk(home: Option<&Path>) -> Result<PathBuf, AppError> {
     let home = home.ok_or_else(|| {
-        AppError::usage("NO_DATA_DIR", "there is no data directory to put the plugin SDK in: HOME is not set")
+        AppError::new(ErrorCode::NoDataDir, "there is no data directory to put the plugin SDK in: HOME is not set")
             .hint("Set SPACESMITH_DATA_DIR, or pass --sdk-path with the plugins/sdk directory of a spacesmith checkout.")
     })?;
     let version = env!("CARGO_PKG_VERSION");
@@ -185,7 +186,7 @@ fn own_sdk(home: Option<&Path>) -> Result<PathBuf, AppError> {
     let crate_dir = root.join("plugins/sdk");
     if !crate_dir.join("Cargo.toml").is_file() {
         let fail = |e: std::io::Error| {
-            AppError::new("WRITE_FAILED", Exit::Failed, format!("cannot write the plugin SDK under {}: {e}", home.display()))
+            AppError::new(ErrorCode::WriteFailed, format!("cannot write the plugin SDK under {}: {e}", home.display()))
                 .hint("Check that the directory is writable, or set SPACESMITH_DATA_DIR to one that is.")
         };
         std::fs::create_dir_all(home).map_err(fail)?;

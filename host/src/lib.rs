@@ -4,12 +4,15 @@
 //! decide → the plugin runtime (`spacesmith-runtime`), the Space configuration rules (`spacesmith-spec`)
 //! and the Hub client (`spacesmith-hub`) do the work.
 
+pub mod app;
 pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod deploy;
 pub mod dev;
+pub mod doctor;
 pub mod error;
+pub mod gateway;
 pub mod hardware;
 pub mod kit;
 pub mod lint;
@@ -18,4 +21,5 @@ pub mod project;
 pub mod registry;
 pub mod secrets;
 pub mod space;
+pub mod version;
 pub mod writer;

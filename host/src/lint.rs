@@ -200,7 +200,8 @@ fn run_bounded(mut cmd: Command, timeout: Duration) -> Result<Output, String> {
     })
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
+/// A program on PATH, as a shell would find it.
+pub(crate) fn find_on_path(name: &str) -> Option<PathBuf> {
     let exe = if cfg!(windows) { format!("{name}.exe") } else { name.to_string() };
     std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(&exe)).find(|p| p.is_file())
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use spacesmith_runtime::{Capability, LimitRequest, Limits, LoadErrorKind, Plugin, PluginSource, Runtime};
 
-use crate::error::{AppError, Exit};
+use crate::error::{AppError, ErrorCode};
 use std::sync::Arc;
 
 use crate::registry::{BUILTIN_PLUGINS, Registry, is_builtin};
@@ -142,7 +142,7 @@ impl PluginStore {
     /// Put the plugin's directory in place in one rename, replacing an older one.
     fn install(&self, record: &InstallRecord, bytes: &[u8]) -> Result<(), AppError> {
         let fail = |what: &str, e: std::io::Error| {
-            AppError::new("PLUGIN_STORE_FAILED", Exit::Failed, format!("cannot {what} in {}: {e}", self.root.display()))
+            AppError::new(ErrorCode::PluginStoreFailed, format!("cannot {what} in {}: {e}", self.root.display()))
                 .hint("Check that the directory is writable, or set SPACESMITH_DATA_DIR to one that is.")
         };
         std::fs::create_dir_all(&self.root).map_err(|e| fail("create the plugin directory", e))?;
@@ -170,8 +170,7 @@ impl PluginStore {
         let path = self.wasm_path(&record.sdk_id);
         let bytes = std::fs::read(&path).map_err(|e| {
             AppError::new(
-                "PLUGIN_MISSING",
-                Exit::Failed,
+                ErrorCode::PluginMissing,
                 format!("the installed plugin `{}` has no readable file {}: {e}", record.sdk_id, path.display()),
             )
             .hint(format!(
@@ -189,8 +188,7 @@ impl PluginStore {
         })?;
         if plugin.info().sdk_id != record.sdk_id {
             return Err(AppError::new(
-                "PLUGIN_INVALID",
-                Exit::Failed,
+                ErrorCode::PluginInvalid,
                 format!("the installed plugin `{}` now reports sdk id `{}`", record.sdk_id, plugin.info().sdk_id),
             )
             .hint(format!("Reinstall it: spacesmith plugin install <file> --force (then remove `{}`).", record.sdk_id)));
@@ -200,14 +198,13 @@ impl PluginStore {
 }
 
 fn broken_record(path: &Path, why: &str) -> AppError {
-    AppError::new("PLUGIN_RECORD_INVALID", Exit::Failed, format!("cannot read the install record {}: {why}", path.display()))
+    AppError::new(ErrorCode::PluginRecordInvalid, format!("cannot read the install record {}: {why}", path.display()))
         .hint("Reinstall the plugin with `spacesmith plugin install <file> --force`, or delete that directory.")
 }
 
 fn tampered(record: &InstallRecord, actual: &str, path: &Path) -> AppError {
     AppError::new(
-        "PLUGIN_TAMPERED",
-        Exit::Failed,
+        ErrorCode::PluginTampered,
         format!(
             "refusing to run the installed plugin `{}` {}: {} changed after installation (sha256 {actual}, installed as {})",
             record.sdk_id,
@@ -228,7 +225,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
         std::io::Write::write_all(&mut tmp, bytes)?;
         tmp.persist(path).map(|_| ()).map_err(|e| e.error)
     });
-    result.map_err(|e| AppError::new("PLUGIN_STORE_FAILED", Exit::Failed, format!("cannot write {}: {e}", path.display())))
+    result.map_err(|e| AppError::new(ErrorCode::PluginStoreFailed, format!("cannot write {}: {e}", path.display())))
 }
 
 /// A `--sha256` value: 64 hex digits, optionally prefixed `sha256:`, any case.
@@ -238,7 +235,7 @@ pub fn parse_pin(pin: &str) -> Result<String, AppError> {
     if p.len() == 64 && p.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(p)
     } else {
-        Err(AppError::usage("BAD_PIN", format!("--sha256 {pin:?} is not a sha256 digest"))
+        Err(AppError::new(ErrorCode::BadPin, format!("--sha256 {pin:?} is not a sha256 digest"))
             .hint("Pass the 64 hex digits the plugin's author published, e.g. from `sha256sum plugin.wasm`."))
     }
 }
@@ -255,8 +252,8 @@ pub struct Fetcher;
 impl Fetch for Fetcher {
     fn fetch(&self, source: &str, max: u64) -> Result<Vec<u8>, AppError> {
         let too_big = || {
-            AppError::usage(
-                "PLUGIN_TOO_LARGE",
+            AppError::new(
+                ErrorCode::PluginTooLarge,
                 format!("{} is over {} MiB; that is not a plugin", display_source(source), max >> 20),
             )
         };
@@ -268,30 +265,29 @@ impl Fetch for Fetcher {
                 .into();
             let shown = display_source(source);
             let net = |e: ureq::Error| {
-                AppError::new("PLUGIN_DOWNLOAD_FAILED", Exit::Network, format!("cannot download {shown}: {e}"))
+                AppError::new(ErrorCode::PluginDownloadFailed, format!("cannot download {shown}: {e}"))
                     .hint("Check the URL and your connection, or download the file and install it from its path.")
             };
             let mut response = agent.get(source).call().map_err(net)?;
             let status = response.status();
             if !status.is_success() {
                 return Err(AppError::new(
-                    "PLUGIN_DOWNLOAD_FAILED",
-                    Exit::Failed,
+                    ErrorCode::PluginDownloadRefused,
                     format!("cannot download {shown}: the server answered {status}"),
                 )
                 .hint("Check the URL."));
             }
             let bytes = read_capped(response.body_mut().as_reader(), max)
-                .map_err(|e| AppError::new("PLUGIN_DOWNLOAD_FAILED", Exit::Network, format!("cannot download {shown}: {e}")))?;
+                .map_err(|e| AppError::new(ErrorCode::PluginDownloadFailed, format!("cannot download {shown}: {e}")))?;
             return bytes.ok_or_else(too_big);
         }
         let path = Path::new(source.strip_prefix("file://").unwrap_or(source));
         let file = std::fs::File::open(path).map_err(|e| {
-            AppError::usage("PLUGIN_NOT_FOUND", format!("cannot read plugin file {}: {e}", path.display()))
+            AppError::new(ErrorCode::PluginNotFound, format!("cannot read plugin file {}: {e}", path.display()))
                 .hint("Pass the path (or http(s) URL) of a .wasm component built for wasm32-wasip2.")
         })?;
         read_capped(file, max)
-            .map_err(|e| AppError::usage("PLUGIN_NOT_FOUND", format!("cannot read plugin file {}: {e}", path.display())))?
+            .map_err(|e| AppError::new(ErrorCode::PluginNotFound, format!("cannot read plugin file {}: {e}", path.display())))?
             .ok_or_else(too_big)
     }
 }
@@ -474,7 +470,7 @@ pub struct RemoveReport {
 }
 
 /// What the CLI (and any future front end) does with plugins.
-pub trait PluginManager {
+pub trait PluginManager: Send + Sync {
     fn install(&self, req: &InstallRequest) -> Result<InstallReport, AppError>;
     fn list(&self) -> Result<ListReport, AppError>;
     fn info(&self, sdk_id: &str) -> Result<InfoReport, AppError>;
@@ -501,7 +497,7 @@ impl Plugins {
 
     fn store(&self) -> Result<&PluginStore, AppError> {
         self.store.as_ref().ok_or_else(|| {
-            AppError::usage("NO_DATA_DIR", "there is no directory to install plugins in: HOME is not set")
+            AppError::new(ErrorCode::NoDataDir, "there is no directory to install plugins in: HOME is not set")
                 .hint("Set SPACESMITH_DATA_DIR to a writable directory.")
         })
     }
@@ -511,7 +507,7 @@ impl Plugins {
         store.record(sdk_id)?.ok_or_else(|| {
             let (records, _) = store.records();
             let ids: Vec<&str> = records.iter().map(|r| r.sdk_id.as_str()).collect();
-            let err = AppError::usage("PLUGIN_NOT_INSTALLED", format!("no installed plugin has the SDK id `{sdk_id}`"));
+            let err = AppError::new(ErrorCode::PluginNotInstalled, format!("no installed plugin has the SDK id `{sdk_id}`"));
             if is_builtin(sdk_id) {
                 err.hint(format!("`{sdk_id}` is built into spacesmith; it is not installed and cannot be changed."))
             } else if ids.is_empty() {
@@ -528,7 +524,7 @@ impl Plugins {
         match store.load(&self.runtime, record) {
             Ok(plugin) => Ok(InfoReport::new(view, Some(true), Some(&plugin), None)),
             // Show what is known, and say plainly that the file no longer matches.
-            Err(e) if e.code == "PLUGIN_TAMPERED" || e.code == "PLUGIN_MISSING" => {
+            Err(e) if matches!(e.code, ErrorCode::PluginTampered | ErrorCode::PluginMissing) => {
                 Ok(InfoReport::new(view, Some(false), None, Some(e.message)))
             }
             Err(e) => Err(e),
@@ -552,24 +548,26 @@ fn check_user_limits(limits: &LimitRequest) -> Result<(), AppError> {
         return Ok(());
     }
     let max = Limits::hard_maximum();
-    Err(AppError::usage("LIMIT_TOO_HIGH", format!("the limits asked for are out of range: {}", over.join(", "))).hint(format!(
-        "Each limit must be at least 1 and at most the hard maximum: --memory-mib {}, --call-timeout-ms {}, --output-mib {}.",
-        max.memory_bytes >> 20,
-        max.call_timeout.as_millis(),
-        max.max_total_bytes >> 20
-    )))
+    Err(AppError::new(ErrorCode::LimitTooHigh, format!("the limits asked for are out of range: {}", over.join(", "))).hint(
+        format!(
+            "Each limit must be at least 1 and at most the hard maximum: --memory-mib {}, --call-timeout-ms {}, --output-mib {}.",
+            max.memory_bytes >> 20,
+            max.call_timeout.as_millis(),
+            max.max_total_bytes >> 20
+        ),
+    ))
 }
 
 fn parse_capability(plugin: &str, name: &str, requested: &BTreeMap<Capability, String>) -> Result<Capability, AppError> {
-    let cap: Capability = name.parse().map_err(|e: String| AppError::usage("UNKNOWN_CAPABILITY", e))?;
+    let cap: Capability = name.parse().map_err(|e: String| AppError::new(ErrorCode::UnknownCapability, e))?;
     if !requested.contains_key(&cap) {
         let asks = if requested.is_empty() {
             "it asks for none".to_string()
         } else {
             format!("it asks for: {}", requested.keys().map(|c| c.name()).collect::<Vec<_>>().join(", "))
         };
-        return Err(AppError::usage(
-            "CAPABILITY_NOT_REQUESTED",
+        return Err(AppError::new(
+            ErrorCode::CapabilityNotRequested,
             format!("plugin `{plugin}` does not ask for `{cap}` in its manifest, so it cannot be granted ({asks})"),
         ));
     }
@@ -583,8 +581,11 @@ impl PluginManager for Plugins {
         check_user_limits(&req.limits)?;
         let shown = display_source(&req.source);
         if pin.is_none() && req.source.starts_with("http://") {
-            return Err(AppError::usage("UNPINNED_HTTP", format!("refusing to download {shown} over plain http without a pin"))
-                .hint("Use https, or pass --sha256 with the digest the plugin's author published."));
+            return Err(AppError::new(
+                ErrorCode::UnpinnedHttp,
+                format!("refusing to download {shown} over plain http without a pin"),
+            )
+            .hint("Use https, or pass --sha256 with the digest the plugin's author published."));
         }
         let bytes = self.fetcher.fetch(&req.source, MAX_PLUGIN_BYTES)?;
         let source = match is_url(&req.source) {
@@ -603,8 +604,7 @@ impl PluginManager for Plugins {
         }
         let plugin = self.runtime.load(loading).map_err(|e| match e.kind {
             LoadErrorKind::PinMismatch { expected, actual } => AppError::new(
-                "PIN_MISMATCH",
-                Exit::Failed,
+                ErrorCode::PinMismatch,
                 format!("refusing to install {shown}: its sha256 is {actual}, but --sha256 pins {expected}"),
             )
             .hint("The file is not the one that was pinned: it was changed or replaced. Get it again from its author, and check the pin."),
@@ -613,8 +613,8 @@ impl PluginManager for Plugins {
         let sha256 = plugin.sha256().to_string();
         let info = plugin.info().clone();
         if is_builtin(&info.sdk_id) {
-            return Err(AppError::usage(
-                "PLUGIN_SHADOWS_BUILTIN",
+            return Err(AppError::new(
+                ErrorCode::PluginShadowsBuiltin,
                 format!("{shown} is a plugin for the SDK id `{}`, which is built into spacesmith", info.sdk_id),
             )
             .hint("Give the plugin another SDK id; to try a replacement of a built-in once, pass it with --plugin FILE."));
@@ -623,8 +623,8 @@ impl PluginManager for Plugins {
         if let Some(prev) = &previous
             && !req.force
         {
-            return Err(AppError::usage(
-                "PLUGIN_EXISTS",
+            return Err(AppError::new(
+                ErrorCode::PluginExists,
                 format!("a plugin for the SDK id `{}` is already installed ({} {})", info.sdk_id, prev.name, prev.version),
             )
             .hint(format!("Pass --force to replace it with version {}.", info.version)));
@@ -729,12 +729,15 @@ impl PluginManager for Plugins {
 
     fn remove(&self, sdk_id: &str) -> Result<RemoveReport, AppError> {
         if is_builtin(sdk_id) {
-            return Err(AppError::usage("PLUGIN_BUILTIN", format!("`{sdk_id}` is built into spacesmith and cannot be removed")));
+            return Err(AppError::new(
+                ErrorCode::PluginBuiltin,
+                format!("`{sdk_id}` is built into spacesmith and cannot be removed"),
+            ));
         }
         let record = self.installed(sdk_id)?;
         let store = self.store()?;
         store.remove(sdk_id).map_err(|e| {
-            AppError::new("PLUGIN_STORE_FAILED", Exit::Failed, format!("cannot remove {}: {e}", store.dir(sdk_id).display()))
+            AppError::new(ErrorCode::PluginStoreFailed, format!("cannot remove {}: {e}", store.dir(sdk_id).display()))
         })?;
         self.forget_compiled(&record.sha256);
         Ok(RemoveReport { sdk_id: record.sdk_id, version: record.version, removed: store.dir(sdk_id) })
@@ -773,8 +776,8 @@ mod tests {
     fn pins_are_normalised_and_checked() {
         let hex = "AB".repeat(32);
         assert_eq!(parse_pin(&format!("sha256:{hex}")).unwrap(), "ab".repeat(32));
-        assert_eq!(parse_pin("abc").unwrap_err().code, "BAD_PIN");
-        assert_eq!(parse_pin(&"zz".repeat(32)).unwrap_err().code, "BAD_PIN");
+        assert_eq!(parse_pin("abc").unwrap_err().code, ErrorCode::BadPin);
+        assert_eq!(parse_pin(&"zz".repeat(32)).unwrap_err().code, ErrorCode::BadPin);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use spacesmith_runtime::{
 };
 use spacesmith_spec::{Finding, RuleInfo, Severity};
 
-use crate::error::{AppError, Exit};
+use crate::error::{AppError, ErrorCode};
 use crate::lint::{DockerfileLinter, Hadolint};
 use crate::registry::PluginRegistry;
 use crate::writer::{self, PlannedFile, WriteError};
@@ -97,7 +97,7 @@ pub struct RuleEntry {
 }
 
 /// Projects on the local disk: what the CLI and any future HTTP front end call.
-pub trait ProjectService {
+pub trait ProjectService: Send + Sync {
     /// Scaffold and (unless `dry_run`) write a project. Nothing is written on any error.
     fn new_project(&self, req: &NewRequest, force: bool, dry_run: bool) -> Result<NewReport, AppError>;
     /// Check a Space repository: front matter, common rules, then the rules of the plugin for its SDK.
@@ -115,7 +115,7 @@ pub trait ProjectService {
 /// Loads the Space repository in `dir` (files up to `text_cap` bytes read whole), as validation sees it.
 pub fn load_project(dir: &Path, text_cap: u64) -> Result<spacesmith_spec::project::Project, AppError> {
     spacesmith_spec::project::load(dir, text_cap).map_err(|e| {
-        AppError::usage("PROJECT_UNREADABLE", format!("cannot validate {}: {e}", dir.display()))
+        AppError::new(ErrorCode::ProjectUnreadable, format!("cannot validate {}: {e}", dir.display()))
             .hint("Pass the directory of a Space repository (the one holding README.md).")
     })
 }
@@ -146,7 +146,7 @@ impl ProjectService for Projects {
         let project_name = project_name(&req.dir)?;
         let title = req.title.clone().unwrap_or_else(|| title_from(&project_name));
         if title.trim().is_empty() {
-            return Err(AppError::usage("BAD_TITLE", "the title is empty").hint("Pass --title \"My Space\"."));
+            return Err(AppError::new(ErrorCode::BadTitle, "the title is empty").hint("Pass --title \"My Space\"."));
         }
         let input = ScaffoldInput { project_name, title: title.clone(), api: req.api, options: options.clone() };
         let out: ScaffoldOutput = plugin.scaffold(&input)?;
@@ -314,7 +314,7 @@ fn merge_options(plugin: &Plugin, given: &[(String, RawValue)]) -> Result<Vec<(S
     for (name, raw) in given {
         let Some(spec) = info.option(name) else {
             let known = info.options.iter().map(|o| format!("--{}", o.name)).collect::<Vec<_>>().join(", ");
-            return Err(AppError::usage("UNKNOWN_OPTION", format!("the {} plugin has no option `{name}`", info.sdk_id))
+            return Err(AppError::new(ErrorCode::UnknownOption, format!("the {} plugin has no option `{name}`", info.sdk_id))
                 .hint(if known.is_empty() { "It takes no options.".to_string() } else { format!("Its options: {known}.") }));
         };
         let value = match raw {
@@ -322,7 +322,8 @@ fn merge_options(plugin: &Plugin, given: &[(String, RawValue)]) -> Result<Vec<(S
             RawValue::Typed(v) => spec.validate(v).map(|_| v.clone()),
         }
         .map_err(|e| {
-            AppError::usage("BAD_OPTION", format!("invalid value for --{name}: {e}")).hint(format!("--{name}: {}", spec.help))
+            AppError::new(ErrorCode::BadOption, format!("invalid value for --{name}: {e}"))
+                .hint(format!("--{name}: {}", spec.help))
         })?;
         merged.iter_mut().find(|(n, _)| n == name).expect("option exists").1 = Some(value);
     }
@@ -336,7 +337,7 @@ fn project_name(dir: &Path) -> Result<String, AppError> {
         _ => None,
     });
     name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
-        AppError::usage("BAD_DIR", format!("cannot name a project after {}", dir.display()))
+        AppError::new(ErrorCode::BadDir, format!("cannot name a project after {}", dir.display()))
             .hint("Pass a directory such as `my-space`.")
     })
 }
@@ -368,13 +369,13 @@ fn secret_notice(s: &spacesmith_runtime::SecretSpec) -> SecretNotice {
 
 pub(crate) fn write_error(e: WriteError, dir: &Path) -> AppError {
     match e {
-        WriteError::Exists { .. } => AppError::usage("FILES_EXIST", e.to_string()).hint(format!(
+        WriteError::Exists { .. } => AppError::new(ErrorCode::FilesExist, e.to_string()).hint(format!(
             "Nothing was written. Pass --force to overwrite them, or choose another directory than {}.",
             dir.display()
         )),
-        WriteError::NotADirectory(_) | WriteError::Blocked { .. } => AppError::usage("TARGET_BLOCKED", e.to_string())
+        WriteError::NotADirectory(_) | WriteError::Blocked { .. } => AppError::new(ErrorCode::TargetBlocked, e.to_string())
             .hint("Nothing was written. Move it away or choose another directory."),
-        WriteError::Io { .. } => AppError::new("WRITE_FAILED", Exit::Failed, e.to_string())
+        WriteError::Io { .. } => AppError::new(ErrorCode::WriteFailed, e.to_string())
             .hint("Nothing was left half-written: any file already placed was restored."),
     }
 }

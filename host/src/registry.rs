@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use spacesmith_runtime::{Plugin, PluginSource, Runtime};
 
-use crate::error::{AppError, Exit};
+use crate::error::{AppError, ErrorCode};
 use crate::plugins::{InstallRecord, PluginStore};
 
 mod builtin {
@@ -49,7 +49,7 @@ impl Registry {
         for path in extra_files {
             let path = path.as_ref();
             let bytes = std::fs::read(path).map_err(|e| {
-                AppError::usage("PLUGIN_NOT_FOUND", format!("cannot read plugin file {}: {e}", path.display()))
+                AppError::new(ErrorCode::PluginNotFound, format!("cannot read plugin file {}: {e}", path.display()))
                     .hint("Pass the path of a .wasm component built for wasm32-wasip2.")
             })?;
             let label = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
@@ -80,8 +80,7 @@ impl Registry {
             let plugin = self.runtime.load(PluginSource::new(format!("built-in {sdk_id}"), *bytes))?;
             if plugin.info().sdk_id != sdk_id {
                 return Err(AppError::new(
-                    "PLUGIN_INVALID",
-                    Exit::Failed,
+                    ErrorCode::PluginInvalid,
                     format!("built-in plugin `{sdk_id}` reports sdk id `{}`; the build is inconsistent", plugin.info().sdk_id),
                 ));
             }
@@ -128,7 +127,7 @@ impl PluginRegistry for Registry {
 
     fn get(&self, sdk_id: &str) -> Result<Arc<Plugin>, AppError> {
         self.resolve(sdk_id)?.ok_or_else(|| {
-            AppError::usage("UNKNOWN_SDK", format!("no plugin provides the SDK `{sdk_id}`"))
+            AppError::new(ErrorCode::UnknownSdk, format!("no plugin provides the SDK `{sdk_id}`"))
                 .hint(format!("Available SDKs: {}. `spacesmith plugin list` shows every plugin.", self.sdk_ids().join(", ")))
         })
     }

@@ -23,7 +23,7 @@ use spacesmith_hub::{SecretEntry, SecretValue, VariableEntry};
 use spacesmith_runtime::SecretStage;
 use spacesmith_spec::project::ProjectFile;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Set by the Hub in every Space (or by `hf_oauth`): never something the user provides.
 pub const HUB_PROVIDED: [&str; 14] = [
@@ -290,11 +290,11 @@ pub fn collect_secrets(
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(file).map_err(|e| {
-            AppError::usage("SECRETS_FILE_UNREADABLE", format!("cannot read {}: {e}", file.display()))
+            AppError::new(ErrorCode::SecretsFileUnreadable, format!("cannot read {}: {e}", file.display()))
                 .hint("Pass a .env file of KEY=VALUE lines.")
         })?;
         let pairs = parse_dotenv(&text).map_err(|e| {
-            AppError::usage("SECRETS_FILE_INVALID", format!("{}: {e}", file.display()))
+            AppError::new(ErrorCode::SecretsFileInvalid, format!("{}: {e}", file.display()))
                 .hint("Each line is KEY=VALUE, `export KEY=VALUE`, or a # comment.")
         })?;
         values.extend(pairs);
@@ -309,7 +309,7 @@ pub fn collect_secrets(
         let value = match value.or_else(|| env(&key)).or_else(|| values.get(&key).cloned()) {
             Some(v) => v,
             None => {
-                return Err(AppError::usage("SECRET_VALUE_MISSING", format!("no value for secret {key}"))
+                return Err(AppError::new(ErrorCode::SecretValueMissing, format!("no value for secret {key}"))
                     .hint(format!("`--secret {key}` reads ${key} from the environment: export it, or pass a .env file.")));
             }
         };
@@ -332,7 +332,7 @@ pub fn collect_variables(flags: &[String]) -> Result<Vec<VariableEntry>, AppErro
     let mut out: Vec<VariableEntry> = Vec::new();
     for flag in flags {
         let Some((k, v)) = flag.split_once('=') else {
-            return Err(AppError::usage("BAD_VARIABLE", format!("`--variable {flag}` has no value"))
+            return Err(AppError::new(ErrorCode::BadVariable, format!("`--variable {flag}` has no value"))
                 .hint("Pass --variable KEY=VALUE (variables are public; use --secret for credentials)."));
         };
         check_key(k.trim(), "variable")?;
@@ -342,11 +342,11 @@ pub fn collect_variables(flags: &[String]) -> Result<Vec<VariableEntry>, AppErro
     Ok(out)
 }
 
-fn check_key(key: &str, what: &str) -> Result<(), AppError> {
+pub fn check_key(key: &str, what: &str) -> Result<(), AppError> {
     if valid_key(key) {
         Ok(())
     } else {
-        Err(AppError::usage("BAD_KEY", format!("`{key}` is not a valid {what} name"))
+        Err(AppError::new(ErrorCode::BadKey, format!("`{key}` is not a valid {what} name"))
             .hint("Use letters, digits and _, not starting with a digit."))
     }
 }
@@ -419,7 +419,7 @@ mod tests {
         let got: Vec<(&str, &str)> = got.iter().map(|s| (s.key.as_str(), s.value.expose())).collect();
         assert_eq!(got, [("BOTH", "env-BOTH"), ("FROM_FILE", "f"), ("ONLY_ENV", "env-ONLY_ENV"), ("X", "given")]);
         let e = collect_secrets(&["MISSING".into()], &[], &|_| None).unwrap_err();
-        assert_eq!((e.code, e.exit), ("SECRET_VALUE_MISSING", crate::error::Exit::Usage));
+        assert_eq!((e.code, e.exit()), (ErrorCode::SecretValueMissing, crate::error::Exit::Usage));
         assert!(collect_secrets(&["1BAD=x".into()], &[], &|_| None).is_err());
         assert!(collect_variables(&["NOVALUE".into()]).is_err());
         assert_eq!(collect_variables(&["A=1".into(), "A=2".into()]).unwrap()[0].value, "2");

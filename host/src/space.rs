@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use spacesmith_hub::{DuplicateSpace, ErrorKind, HubApi, SecretEntry, SpaceId, SpaceRuntime, VariableEntry, Visibility, Volume};
 
-use crate::error::{AppError, Exit};
+use crate::error::{AppError, ErrorCode};
 use crate::hardware::HardwareResolver;
 
 /// Everything `space duplicate` is asked to do.
@@ -65,7 +65,7 @@ pub struct VolumesReport {
 }
 
 /// Managing a Space's dev mode, copies, visibility and volumes.
-pub trait SpaceAdmin {
+pub trait SpaceAdmin: Send + Sync {
     fn dev_mode(&self, space: &SpaceId, enabled: bool) -> Result<SpaceRuntime, AppError>;
     fn duplicate(&self, req: &DuplicateRequest) -> Result<DuplicateReport, AppError>;
     fn set_visibility(&self, space: &SpaceId, visibility: Visibility) -> Result<VisibilityReport, AppError>;
@@ -118,25 +118,25 @@ fn same_mount(a: &Volume, b: &Volume) -> bool {
 /// Checks volumes before anything is sent: known types, distinct absolute mount paths, read-only repos.
 pub fn check_volumes(volumes: &[Volume]) -> Result<(), AppError> {
     if volumes.is_empty() {
-        return Err(AppError::usage("NO_VOLUMES", "no volume was given").hint(
+        return Err(AppError::new(ErrorCode::NoVolumes, "no volume was given").hint(
             "Pass --volume hf://[TYPE/]OWNER/NAME:/MOUNT[:ro] (repeatable); to remove every volume, use `space volumes delete`.",
         ));
     }
     for (i, v) in volumes.iter().enumerate() {
         if !Volume::KINDS.contains(&v.kind.as_str()) {
-            return Err(AppError::usage("BAD_VOLUME", format!("unknown volume type `{}`", v.kind))
+            return Err(AppError::new(ErrorCode::BadVolume, format!("unknown volume type `{}`", v.kind))
                 .hint("Use models, datasets, spaces or buckets."));
         }
         if !v.mount_path.starts_with('/') {
-            return Err(AppError::usage("BAD_VOLUME", format!("mount path `{}` is not absolute", v.mount_path))
+            return Err(AppError::new(ErrorCode::BadVolume, format!("mount path `{}` is not absolute", v.mount_path))
                 .hint("Mount paths start with /, e.g. hf://OWNER/NAME:/data."));
         }
         if v.kind != "bucket" && v.read_only == Some(false) {
-            return Err(AppError::usage("BAD_VOLUME", format!("{} is a repo: the Hub mounts repos read-only", v.to_uri()))
+            return Err(AppError::new(ErrorCode::BadVolume, format!("{} is a repo: the Hub mounts repos read-only", v.to_uri()))
                 .hint("Drop `:rw`; only buckets can be mounted read-write."));
         }
         if volumes[..i].iter().any(|o| o.mount_path == v.mount_path) {
-            return Err(AppError::usage("BAD_VOLUME", format!("two volumes are mounted at {}", v.mount_path))
+            return Err(AppError::new(ErrorCode::BadVolume, format!("two volumes are mounted at {}", v.mount_path))
                 .hint("Give every volume its own mount path."));
         }
     }
@@ -150,7 +150,7 @@ impl SpaceAdmin for SpaceManager {
 
     fn duplicate(&self, req: &DuplicateRequest) -> Result<DuplicateReport, AppError> {
         if req.from == req.to {
-            return Err(AppError::usage("SAME_SPACE", format!("cannot duplicate {} onto itself", req.from))
+            return Err(AppError::new(ErrorCode::SameSpace, format!("cannot duplicate {} onto itself", req.from))
                 .hint("Name a new Space as TO, e.g. `spacesmith space duplicate OWNER/NAME YOU/NAME-copy`."));
         }
         let hardware = req.hardware.as_deref().map(|h| self.hardware.resolve(h)).transpose()?;
@@ -163,10 +163,7 @@ impl SpaceAdmin for SpaceManager {
         };
         let done = self.api.duplicate_space(&req.from, &req.to, &opts).map_err(|e| {
             if e.kind() == ErrorKind::AlreadyExists {
-                // TO is input the user can fix: a usage error, like an unknown Space.
-                let mut err = AppError::from(e);
-                err.exit = Exit::Usage;
-                err.hint(format!(
+                AppError::from(e).hint(format!(
                     "{} already exists and duplicate never overwrites a Space: pick another TO, or delete it first with `spacesmith space delete {} --yes`",
                     req.to, req.to
                 ))
@@ -210,8 +207,8 @@ impl SpaceAdmin for SpaceManager {
             self.mounted(space)?.into_iter().filter(|m| !volumes.iter().any(|v| same_mount(m, v))).collect();
         if !dropped.is_empty() && !confirmed {
             let list: Vec<String> = dropped.iter().map(Volume::to_uri).collect();
-            return Err(AppError::usage(
-                "CONFIRMATION_REQUIRED",
+            return Err(AppError::new(
+                ErrorCode::ConfirmationRequired,
                 format!("setting these volumes unmounts {} from {space}", list.join(", ")),
             )
             .hint("The list replaces every mount: add them to the command to keep them, or pass --yes to drop them."));
@@ -228,8 +225,8 @@ impl SpaceAdmin for SpaceManager {
         }
         if !confirmed {
             let list: Vec<String> = mounted.iter().map(Volume::to_uri).collect();
-            return Err(AppError::usage(
-                "CONFIRMATION_REQUIRED",
+            return Err(AppError::new(
+                ErrorCode::ConfirmationRequired,
                 format!("removing the volumes of {space} needs --yes (mounted: {})", list.join(", ")),
             )
             .hint(format!("Run `spacesmith space volumes delete {space} --yes`; the data in buckets and repos stays.")));

@@ -1,6 +1,7 @@
-//! `spacesmith ci github` and `new --ci github`: the deploy workflow's exact text (a snapshot in
-//! tests/e2e/ci/, `UPDATE_SNAPSHOTS=1` rewrites it), that it is valid YAML with the structure GitHub
-//! needs (loaded by PyYAML from the e2e venv), the secret it asks for, and no silent overwrite.
+//! `spacesmith ci github` and `new --ci github`: the deploy workflow's exact text for both install routes
+//! (snapshots in tests/e2e/ci/, `UPDATE_SNAPSHOTS=1` rewrites them), that it is valid YAML with the
+//! structure GitHub needs (loaded by PyYAML from the e2e venv), the secret it asks for, and no silent
+//! overwrite.
 
 mod util;
 
@@ -24,10 +25,12 @@ fn snapshot(name: &str, got: &str) {
     assert!(want == got, "{} differs from the generated workflow (UPDATE_SNAPSHOTS=1 to accept):\n{got}", path.display());
 }
 
-/// Loads the workflow with PyYAML and checks what GitHub and the deploy need; prints "ok".
+/// Loads the workflow with PyYAML and checks what GitHub and the deploy need, and that spacesmith is
+/// installed the way argv[2] says (`pip VERSION` or `cargo`); prints "ok SPACE".
 const CHECK_YAML: &str = r#"
 import sys, yaml
 w = yaml.safe_load(open(sys.argv[1]))
+route = sys.argv[2:]
 on = w.get("on", w.get(True))  # YAML 1.1 reads a bare `on` key as true; GitHub reads it as "on"
 assert on["push"]["branches"] == ["main"], on
 assert "workflow_dispatch" in on, on
@@ -45,12 +48,24 @@ assert w["permissions"] == {"contents": "read", "id-token": "write"}, w["permiss
 oidc = deploy[0]["env"]["HF_OIDC_RESOURCE"]
 assert "vars.HF_TRUSTED_PUBLISHING == 'true'" in oidc and "format('spaces/{0}', env.SPACE)" in oidc, oidc
 install = " ".join(s.get("run", "") for s in steps)
-assert "wasm32-wasip2" in install and "cargo" in install and "--locked" in install, install
+# Nothing cached: no cache action, no setup-* cache input.
+assert not any("cache" in u for u in uses) and not any("cache" in s.get("with", {}) for s in steps), steps
+if route[0] == "pip":
+    assert w["env"]["SPACESMITH_VERSION"] == route[1], w["env"]
+    assert any(u.startswith("actions/setup-python@v") for u in uses), uses
+    assert 'pip install' in install and '--only-binary spacesmith "spacesmith==$SPACESMITH_VERSION"' in install, install
+    assert "cargo" not in install and "rustup" not in install and "SPACESMITH_GIT" not in w["env"], install
+else:
+    assert "wasm32-wasip2" in install and "cargo" in install and "--locked" in install, install
+    assert "SPACESMITH_VERSION" not in w["env"] and not any("setup-python" in u for u in uses), uses
 print("ok", w["env"]["SPACE"])
 "#;
 
-fn check_yaml(path: &std::path::Path) -> String {
-    let out = Command::new(e2e::venv_bin().join("python")).args(["-c", CHECK_YAML]).arg(path).output().unwrap();
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `route`: `["pip", VERSION]` or `["cargo"]`.
+fn check_yaml(path: &std::path::Path, route: &[&str]) -> String {
+    let out = Command::new(e2e::venv_bin().join("python")).args(["-c", CHECK_YAML]).arg(path).args(route).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "the workflow is not what GitHub needs:\n{}\n{}", String::from_utf8_lossy(&out.stderr), stdout);
     stdout
@@ -60,14 +75,42 @@ fn check_yaml(path: &std::path::Path) -> String {
 fn ci_github_writes_a_valid_deploy_workflow_and_names_the_secret() {
     let dir = Dir::new();
     dir.cmd(&["new", "app", "--sdk", "docker"]).expect(0);
-    let run = dir
-        .cmd(&["ci", "github", "app", "--space", "acme/demo", "--spacesmith-git", "https://github.com/acme/spacesmith.git"])
-        .expect(0);
+    // The default: the wheel from PyPI, pinned to this version; the note says so.
+    let run = dir.cmd(&["ci", "github", "app", "--space", "acme/demo"]).expect(0);
     assert!(run.stderr.contains("HF_TOKEN") && run.stderr.contains("write access"), "{}", run.stderr);
     assert!(!run.stderr.contains("todo:"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("note: the workflow installs spacesmith {VERSION}")), "{}", run.stderr);
     let text = dir.read(&format!("app/{WORKFLOW}"));
     snapshot("deploy-space.yml", &text);
-    assert_eq!(check_yaml(&dir.join(&format!("app/{WORKFLOW}"))).trim(), "ok acme/demo");
+    assert_eq!(check_yaml(&dir.join(&format!("app/{WORKFLOW}")), &["pip", VERSION]).trim(), "ok acme/demo");
+
+    // `--install cargo` keeps the source build, from `--spacesmith-git`.
+    let git = "https://github.com/acme/spacesmith.git";
+    let cargo = dir.cmd(&[
+        "ci",
+        "github",
+        "app",
+        "--space",
+        "acme/demo",
+        "--install",
+        "cargo",
+        "--spacesmith-git",
+        git,
+        "--force",
+        "--json",
+    ]);
+    let cargo = cargo.expect(0).json();
+    assert_eq!(cargo["install"], "cargo");
+    assert!(cargo["spacesmith_version"].is_null() && cargo["todo"].as_array().unwrap().is_empty(), "{cargo}");
+    snapshot("deploy-space-cargo.yml", &dir.read(&format!("app/{WORKFLOW}")));
+    assert_eq!(check_yaml(&dir.join(&format!("app/{WORKFLOW}")), &["cargo"]).trim(), "ok acme/demo");
+
+    // A Git URL without `--install cargo` would be ignored: refused, nothing written.
+    let before = dir.read(&format!("app/{WORKFLOW}"));
+    let err = dir.cmd(&["ci", "github", "app", "--spacesmith-git", git, "--force", "--json"]).expect(2).json();
+    assert_eq!(err["error_code"], "BAD_ARGUMENTS");
+    assert!(err["hint"].as_str().unwrap().contains("--install cargo"), "{err}");
+    assert_eq!(dir.read(&format!("app/{WORKFLOW}")), before);
 
     // No silent overwrite: refused without --force, file untouched; replaced with it.
     dir.write(&format!("app/{WORKFLOW}"), "# my edits\n");
@@ -85,10 +128,16 @@ fn without_space_the_workflow_reads_a_repository_variable() {
     dir.cmd(&["new", "app", "--sdk", "gradio"]).expect(0);
     let report = dir.cmd(&["ci", "github", "app", "--json"]).expect(0).json();
     assert_eq!(report["variables"][0]["name"], "HF_SPACE");
-    assert!(report["todo"][0].as_str().unwrap().contains("SPACESMITH_GIT"), "{report}");
-    assert_eq!(check_yaml(&dir.join(&format!("app/{WORKFLOW}"))).trim(), "ok ${{ vars.HF_SPACE }}");
-    let human = dir.cmd(&["ci", "github", "app", "--force"]).expect(0);
+    assert_eq!(report["install"], "pip");
+    assert_eq!(report["spacesmith_version"], VERSION);
+    assert!(report["todo"].as_array().unwrap().is_empty(), "{report}");
+    assert!(report["notes"][0].as_str().unwrap().contains(&format!("pip install spacesmith=={VERSION}")), "{report}");
+    assert_eq!(check_yaml(&dir.join(&format!("app/{WORKFLOW}")), &["pip", VERSION]).trim(), "ok ${{ vars.HF_SPACE }}");
+    // The source route without a Git URL: a placeholder, and a todo to replace it.
+    let human = dir.cmd(&["ci", "github", "app", "--install", "cargo", "--force"]).expect(0);
     assert!(human.stderr.contains("variable HF_SPACE") && human.stderr.contains("todo:"), "{}", human.stderr);
+    assert!(human.stderr.contains("SPACESMITH_GIT"), "{}", human.stderr);
+    assert_eq!(check_yaml(&dir.join(&format!("app/{WORKFLOW}")), &["cargo"]).trim(), "ok ${{ vars.HF_SPACE }}");
     dir.cmd(&["ci", "github", "nowhere"]).expect(2);
     dir.cmd(&["ci", "github", "app", "--space", "not a space", "--force"]).expect(2);
 }
@@ -99,7 +148,8 @@ fn new_with_ci_github_writes_the_workflow_with_the_project() {
     let report = dir.cmd(&["new", "app", "--sdk", "docker", "--ci", "github", "--space", "acme/demo", "--json"]).expect(0).json();
     assert_eq!(report["ci"]["space"], "acme/demo");
     assert!(report["files"].as_array().unwrap().iter().any(|f| f["path"] == "Dockerfile"));
-    assert!(dir.read(&format!("app/{WORKFLOW}")).contains("SPACE: \"acme/demo\""));
+    let workflow = dir.read(&format!("app/{WORKFLOW}"));
+    assert!(workflow.contains("SPACE: \"acme/demo\"") && workflow.contains("\"spacesmith==$SPACESMITH_VERSION\""), "{workflow}");
     let human = dir.cmd(&["new", "other", "--sdk", "gradio", "--ci", "github"]).expect(0);
     assert!(human.stderr.contains("secret   HF_TOKEN"), "{}", human.stderr);
 

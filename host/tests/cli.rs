@@ -12,10 +12,63 @@ fn new_writes_a_project_and_prints_secret_notices() {
     let run = dir.cmd(&["new", "my-space", "--sdk", "docker"]).expect(0);
     assert!(dir.join("my-space/Dockerfile").is_file());
     assert!(dir.read("my-space/README.md").contains("sdk: docker"));
-    assert!(run.stdout.is_empty(), "human output goes to stderr: {}", run.stdout);
+    // The result on stdout: what was written, a header and one line per file, nothing else.
+    let mut lines = run.stdout.lines();
+    assert!(lines.next().unwrap().starts_with("Created my-space (Docker (FastAPI)) with the docker plugin"), "{}", run.stdout);
+    let written: Vec<&str> = lines.map(|l| l.strip_prefix("  + ").unwrap_or_else(|| panic!("not a file line: {l:?}"))).collect();
+    assert_eq!(written.iter().map(|p| p.trim_end_matches(" (executable)")).collect::<Vec<_>>(), files(&dir.join("my-space")));
+    // The advice on stderr.
     assert!(run.stderr.contains("API_TOKEN") && run.stderr.contains("runtime, required"), "{}", run.stderr);
     assert!(run.stderr.contains("Settings → Variables and secrets"), "{}", run.stderr);
     assert!(run.stderr.contains("Next: spacesmith validate my-space"), "{}", run.stderr);
+    assert!(!run.stdout.contains("API_TOKEN") && !run.stdout.contains("Next:"), "{}", run.stdout);
+}
+
+#[test]
+fn quiet_keeps_the_result_and_drops_the_advice() {
+    let dir = Dir::new();
+    let loud = dir.cmd(&["new", "a", "--sdk", "docker", "--dry-run"]).expect(0);
+    let quiet = dir.cmd(&["new", "a", "--sdk", "docker", "--dry-run", "-q"]).expect(0);
+    assert_eq!(quiet.stdout, loud.stdout);
+    assert!(quiet.stdout.starts_with("Would write a "), "{}", quiet.stdout);
+    assert!(!loud.stderr.is_empty());
+    assert!(quiet.stderr.is_empty(), "-q printed: {}", quiet.stderr);
+    let quiet = dir.cmd(&["--quiet", "plugin", "list"]).expect(0);
+    assert!(quiet.stderr.is_empty() && quiet.stdout.contains("docker"), "{}\n{}", quiet.stdout, quiet.stderr);
+    // Errors still print.
+    let run = dir.cmd(&["-q", "new", "b", "--sdk", "rails"]).expect(2);
+    assert!(run.stderr.starts_with("error[UNKNOWN_SDK]: "), "{}", run.stderr);
+    // Asking for less and more output at once is a usage error.
+    let run = dir.cmd(&["-q", "-v", "rules"]).expect(2);
+    assert!(run.stderr.contains("'--quiet' cannot be used with '--verbose"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+}
+
+/// `error[CODE]: message`, then `  hint: ...`, on stderr, for every command; `--json` adds the object on stdout.
+#[test]
+fn errors_have_one_format() {
+    let dir = Dir::new();
+    dir.write("s/README.md", "mine\n");
+    for (args, code) in [
+        (&["new", "x", "--sdk", "rails"][..], "UNKNOWN_SDK"),
+        (&["new", "s", "--sdk", "gradio"][..], "FILES_EXIST"),
+        (&["validate", "nope"][..], "PROJECT_UNREADABLE"),
+        (&["rules", "--plugin", "nope.wasm"][..], "PLUGIN_NOT_FOUND"),
+        (&["plugin", "remove", "docker"][..], "PLUGIN_BUILTIN"),
+        (&["space", "delete", "alice/app"][..], "CONFIRMATION_REQUIRED"),
+    ] {
+        let run = dir.cmd(args).expect(2);
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert!(lines[0].starts_with(&format!("error[{code}]: ")), "{args:?}: {}", run.stderr);
+        // A hint when the error has one, and nothing else.
+        assert!(lines.len() <= 2 && lines[1..].iter().all(|l| l.starts_with("  hint: ")), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+        let mut json_args = args.to_vec();
+        json_args.push("--json");
+        let run = dir.cmd(&json_args).expect(2);
+        assert_eq!(run.json()["error_code"], code, "{args:?}");
+        assert!(run.stderr.starts_with(&format!("error[{code}]: ")), "{args:?}: {}", run.stderr);
+    }
 }
 
 #[test]
@@ -41,6 +94,7 @@ fn new_refuses_to_overwrite_and_touches_nothing() {
     dir.write("s/README.md", "mine\n");
     let run = dir.cmd(&["new", "s", "--sdk", "gradio"]).expect(2);
     assert!(run.stderr.contains("README.md") && run.stderr.contains("--force"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert_eq!(files(&dir.join("s")), vec!["README.md"]);
     assert_eq!(dir.read("s/README.md"), "mine\n");
     let v = dir.cmd(&["new", "s", "--sdk", "gradio", "--json"]).expect(2).json();
@@ -67,7 +121,7 @@ fn new_dry_run_writes_nothing() {
     assert!(v["files"].as_array().unwrap().iter().any(|f| f["path"] == "Dockerfile"));
     assert!(!dir.join("s").exists());
     let run = dir.cmd(&["new", "s", "--sdk", "streamlit", "--dry-run"]).expect(0);
-    assert!(run.stderr.contains("Would write"), "{}", run.stderr);
+    assert!(run.stdout.contains("Would write") && run.stdout.contains("  + Dockerfile"), "{}", run.stdout);
     assert!(!dir.join("s").exists());
 }
 
@@ -153,7 +207,10 @@ fn readme_without_front_matter_fails_validation() {
     assert!(v["errors"].as_u64().unwrap() >= 1);
     assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"].as_str().unwrap().starts_with("readme/")), "{v}");
     let run = dir.cmd(&["validate", "s"]).expect(1);
-    assert!(run.stderr.contains("README.md"), "{}", run.stderr);
+    // Findings and the summary are the result: stdout, and stderr stays empty.
+    assert!(run.stdout.contains("README.md"), "{}", run.stdout);
+    assert!(run.stdout.lines().last().unwrap().starts_with("✗ s: "), "{}", run.stdout);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
 
 #[test]
@@ -232,7 +289,8 @@ fn hard_coded_tokens_are_found_but_never_echoed() {
     assert!(run.stdout.contains("config.py"), "{}", run.stdout);
     assert!(!run.stdout.contains(&token) && !run.stderr.contains(&token), "the token was echoed");
     let run = dir.cmd(&["validate", "s"]).expect(1);
-    assert!(!run.stderr.contains(&token), "the token was echoed");
+    assert!(run.stdout.contains("config.py"), "{}", run.stdout);
+    assert!(!run.stdout.contains(&token) && !run.stderr.contains(&token), "the token was echoed");
 }
 
 #[test]
@@ -305,7 +363,9 @@ fn rules_lists_every_rule_with_explanation_and_fix() {
     assert!(only["rules"].as_array().unwrap().iter().all(|r| r["source"] != "docker"));
     dir.cmd(&["rules", "--sdk", "cobol"]).expect(2);
     let human = dir.cmd(&["rules"]).expect(0);
-    assert!(human.stderr.contains("fix:") && human.stderr.contains("why:"), "{}", human.stderr);
+    assert!(human.stdout.contains("fix:") && human.stdout.contains("why:"), "{}", human.stdout);
+    assert!(human.stdout.starts_with("── config ──"), "{}", &human.stdout[..human.stdout.len().min(200)]);
+    assert!(human.stderr.is_empty(), "{}", human.stderr);
 }
 
 // ---------- hostile third-party plugins ----------
@@ -402,4 +462,133 @@ fn plugin_logs_are_shown_with_verbose_only() {
     let loud = dir.cmd(&verbose_args).expect(0);
     assert!(loud.stderr.contains("[hostile] info: flood line 0"), "{}", &loud.stderr[..loud.stderr.len().min(500)]);
     assert!(!loud.stderr.contains('\u{1b}'), "escape sequences reached the terminal");
+}
+
+// ---------- completion and man pages ----------
+
+/// What the shell's TAB gets for `spacesmith WORDS` (fish's protocol: `value<TAB>help` per line).
+fn complete(dir: &Dir, words: &[&str]) -> Vec<String> {
+    let mut args = vec!["--", "spacesmith"];
+    args.extend_from_slice(words);
+    let run = dir.cmd(&args).env("COMPLETE", "fish").expect(0);
+    assert!(run.stderr.is_empty(), "a completion printed on stderr: {}", run.stderr);
+    run.stdout.lines().map(|l| l.split('\t').next().unwrap().to_string()).collect()
+}
+
+#[test]
+fn completion_offers_sdk_ids_installed_plugins_and_the_plugins_options() {
+    let dir = Dir::new();
+    dir.cmd(&["plugin", "install", fixtures::fixture_wasm("reader").to_str().unwrap()]).expect(0);
+
+    let sdks = complete(&dir, &["new", "x", "--sdk", ""]);
+    assert_eq!(sdks, ["docker", "gradio", "reader", "static", "streamlit"]);
+    assert_eq!(complete(&dir, &["rules", "--sdk", "st"]), ["static", "streamlit"]);
+
+    let flags = complete(&dir, &["new", "x", "--sdk", "docker", "--"]);
+    for flag in ["--port", "--no-fastapi", "--python-version", "--from-git", "--title", "--dry-run", "--quiet"] {
+        assert!(flags.iter().any(|f| f == flag), "{flag} not offered: {flags:?}");
+    }
+    let gradio = complete(&dir, &["new", "x", "--sdk", "gradio", "--"]);
+    assert!(!gradio.iter().any(|f| f == "--no-fastapi"), "docker's option offered for gradio: {gradio:?}");
+    // A choice option offers its values.
+    let versions = complete(&dir, &["new", "x", "--sdk", "docker", "--python-version", "3.1"]);
+    assert!(versions.contains(&"3.12".to_string()) && versions.iter().all(|v| v.starts_with("3.1")), "{versions:?}");
+
+    // Only installed plugins can be removed or granted; any can be shown.
+    let remove: Vec<String> = complete(&dir, &["plugin", "remove", ""]).into_iter().filter(|c| !c.starts_with('-')).collect();
+    assert_eq!(remove, ["reader"]);
+    let info: Vec<String> = complete(&dir, &["plugin", "info", ""]).into_iter().filter(|c| !c.starts_with('-')).collect();
+    assert_eq!(info, ["docker", "gradio", "reader", "static", "streamlit"]);
+    assert!(complete(&dir, &["pl"]) == ["plugin"], "{:?}", complete(&dir, &["pl"]));
+
+    // bash's protocol: the word index, and candidates separated by _CLAP_IFS.
+    let run = dir
+        .cmd(&["--", "spacesmith", "new", "x", "--sdk", "d"])
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "4")
+        .env("_CLAP_IFS", "\n")
+        .expect(0);
+    assert_eq!(run.stdout, "docker");
+}
+
+#[test]
+fn completion_scripts_register_the_callback() {
+    let dir = Dir::new();
+    let bash = dir.cmd(&["completions", "bash"]).expect(0);
+    assert!(bash.stdout.contains("COMPLETE=\"bash\"") && bash.stdout.contains("-F _clap_complete_spacesmith spacesmith"));
+    assert!(bash.stderr.is_empty(), "{}", bash.stderr);
+    dir.write("spacesmith.bash", &bash.stdout);
+    let check = std::process::Command::new("bash").arg("-n").arg(dir.join("spacesmith.bash")).output().expect("bash runs");
+    assert!(check.status.success(), "bash -n refused the script: {}", String::from_utf8_lossy(&check.stderr));
+    let others = [("zsh", "#compdef spacesmith"), ("fish", "COMPLETE=fish"), ("powershell", "Register-ArgumentCompleter")];
+    for (shell, says) in others {
+        let run = dir.cmd(&["completions", shell]).expect(0);
+        assert!(run.stdout.contains(says), "{shell}: {}", run.stdout);
+    }
+    dir.cmd(&["completions", "tcsh"]).expect(2);
+}
+
+#[test]
+fn man_pages_cover_every_command() {
+    let dir = Dir::new();
+    let main = dir.cmd(&["man"]).expect(0);
+    assert!(main.stdout.contains(".TH SPACESMITH 1"), "{}", &main.stdout[..main.stdout.len().min(300)]);
+    assert!(main.stdout.contains("completions") && main.stdout.contains("plugin"), "subcommands missing");
+    let run = dir.cmd(&["man", "--dir", "man"]).expect(0);
+    let written: Vec<&str> = run.stdout.lines().collect();
+    for page in [
+        "spacesmith.1",
+        "spacesmith-new.1",
+        "spacesmith-validate.1",
+        "spacesmith-rules.1",
+        "spacesmith-deploy.1",
+        "spacesmith-logs.1",
+        "spacesmith-secrets.1",
+        "spacesmith-space.1",
+        "spacesmith-space-status.1",
+        "spacesmith-space-volumes-set.1",
+        "spacesmith-ci-github.1",
+        "spacesmith-dev.1",
+        "spacesmith-plugin.1",
+        "spacesmith-plugin-install.1",
+        "spacesmith-completions.1",
+        "spacesmith-man.1",
+    ] {
+        assert!(written.iter().any(|w| w.ends_with(&format!("/{page}"))), "{page} not listed: {written:?}");
+        let roff = dir.read(&format!("man/{page}"));
+        let title = page.trim_end_matches(".1").to_uppercase();
+        assert!(roff.contains(&format!(".TH {title} 1")), "{page}: {}", &roff[..roff.len().min(300)]);
+    }
+    assert!(!written.iter().any(|w| w.ends_with("-help.1")), "a page for `help`: {written:?}");
+}
+
+// ---------- --version ----------
+
+#[test]
+fn version_is_one_line_on_stdout_and_json_has_every_field() {
+    let dir = Dir::new();
+    let run = dir.cmd(&["--version"]).expect(0);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    assert_eq!(dir.cmd(&["-V"]).expect(0).stdout, run.stdout);
+
+    let v = dir.cmd(&["--version", "--json"]).expect(0).json();
+    assert_eq!(v["name"], "spacesmith");
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    // None of it typed twice: the wasmtime of Cargo.lock, the runtime's served contracts, git's commit.
+    let lock = std::fs::read_to_string(fixtures::repo_root().join("Cargo.lock")).unwrap();
+    let wasmtime = v["wasmtime"].as_str().unwrap();
+    assert!(lock.contains(&format!("name = \"wasmtime\"\nversion = \"{wasmtime}\"\n")), "{v}");
+    let contracts: Vec<&str> = v["contracts"].as_array().unwrap().iter().map(|c| c["version"].as_str().unwrap()).collect();
+    assert!(contracts.contains(&v["latest_contract"].as_str().unwrap()), "{v}");
+    let commit = v["commit"].as_str().unwrap();
+    assert!(commit == "unknown" || (commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit())), "{commit}");
+
+    // The line says the same, on one line.
+    let noun = if contracts.len() == 1 { "contract" } else { "contracts" };
+    let want = format!(
+        "spacesmith {} (commit {commit}, {noun} {}, wasmtime {wasmtime})\n",
+        env!("CARGO_PKG_VERSION"),
+        contracts.join(" ")
+    );
+    assert_eq!(run.stdout, want);
 }

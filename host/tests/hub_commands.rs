@@ -252,10 +252,10 @@ fn remote_files_the_project_ignores_are_kept_unless_delete_ignored() {
     upload_through_api(&hub, "alice/app", "stale.txt", "old");
     let has = |p: &str| hub.files("alice/app").contains(&p.to_string());
 
-    // The dry run shows both lists and changes nothing.
+    // The dry run shows both lists (its result, on stdout) and changes nothing.
     let run = hub.run(&["deploy", "app", "--space", "alice/app", "--dry-run"], 0);
-    assert!(run.stderr.contains("- stale.txt"), "{}", run.stderr);
-    assert!(run.stderr.contains("models/model.safetensors") && run.stderr.contains("--delete-ignored"), "{}", run.stderr);
+    assert!(run.stdout.contains("- stale.txt"), "{}", run.stdout);
+    assert!(run.stdout.contains("models/model.safetensors") && run.stdout.contains("--delete-ignored"), "{}", run.stdout);
     let v = hub.run(&["deploy", "app", "--space", "alice/app", "--dry-run", "--json"], 0).json();
     assert_eq!(paths(&v["plan"]["deleted"]), ["stale.txt"]);
     assert_eq!(paths(&v["plan"]["kept_ignored"]), ["models/model.safetensors"]);
@@ -428,7 +428,8 @@ fn dry_run_changes_nothing() {
     assert_eq!(hub.repo("alice/app"), Value::Null);
     assert!(hub.requests().iter().all(|r| r["method"] == "GET"), "{:?}", hub.requests());
     let run = hub.run(&["deploy", "app", "--space", "alice/app", "--dry-run"], 0);
-    assert!(run.stderr.contains("Would create private Space alice/app") && run.stderr.contains("nothing was changed"));
+    assert!(run.stdout.contains("Would create private Space alice/app") && run.stdout.contains("nothing was changed"));
+    assert!(run.stdout.contains("+ Dockerfile"), "the plan is the dry run's result: {}", run.stdout);
 
     hub.run(&["deploy", "app", "--space", "alice/app", "--no-wait"], 0);
     let sha = hub.repo("alice/app")["sha"].clone();
@@ -540,19 +541,19 @@ fn secrets_lists_needed_set_missing_and_sets_without_echo() {
     assert_eq!(paths(&v["missing"]), ["GIT_TOKEN", "OPENAI_API_KEY"]);
     let git = v["needed"].as_array().unwrap().iter().find(|s| s["name"] == "GIT_TOKEN").unwrap().clone();
     assert_eq!((git["stage"].clone(), git["required"].clone()), (json!("build"), json!(false)));
+    // Names and their status are the result (stdout); how to set one is advice (stderr).
     let run = hub.run(&["secrets", "app", "--space", "alice/app"], 0);
-    assert!(
-        run.stderr.contains("missing: GIT_TOKEN, OPENAI_API_KEY") && run.stderr.contains("--set GIT_TOKEN"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stdout.lines().last().unwrap() == "! missing: GIT_TOKEN, OPENAI_API_KEY", "{}", run.stdout);
+    assert!(run.stdout.lines().any(|l| l.starts_with("  GIT_TOKEN  build-time, optional: missing")), "{}", run.stdout);
+    assert!(run.stderr.contains("how: GIT_TOKEN:") && run.stderr.contains("--set GIT_TOKEN"), "{}", run.stderr);
+    assert!(!run.stdout.contains("how:"), "{}", run.stdout);
 
     let run = clean(
         hub.cmd_with_token(&["secrets", "app", "--space", "alice/app", "--set", "OPENAI_API_KEY"], Some(TOKEN))
             .env("OPENAI_API_KEY", SECRET_VALUE)
             .expect(0),
     );
-    assert!(run.stderr.contains("Set on alice/app: OPENAI_API_KEY"), "{}", run.stderr);
+    assert!(run.stdout.starts_with("Set on alice/app: OPENAI_API_KEY\n"), "{}", run.stdout);
     hub.dir.write("vals.env", format!("# build secret\nexport GIT_TOKEN=\"{SECRET_VALUE}\"\n"));
     let v = hub.run(&["secrets", "app", "--space", "alice/app", "--from", "vals.env", "--json"], 0).json();
     assert!(paths(&v["missing"]).is_empty(), "{v}");
@@ -608,7 +609,8 @@ fn space_status_pause_restart_hardware_sleep_delete() {
     let v = hub.run(&["space", "status", "alice/app", "--json"], 0).json();
     assert_eq!((v["runtime"]["stage"].clone(), v["private"].clone()), (json!("RUNNING"), json!(true)));
     let run = hub.run(&["space", "status", "alice/app"], 0);
-    assert!(run.stderr.contains("RUNNING") && run.stderr.contains("private"), "{}", run.stderr);
+    assert!(run.stdout.starts_with("alice/app (private, docker): RUNNING"), "{}", run.stdout);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
 
     let v = hub.run(&["space", "pause", "alice/app", "--json"], 0).json();
     assert_eq!(v["runtime"]["stage"], "PAUSED");
@@ -641,9 +643,9 @@ fn space_dev_mode_on_and_off() {
     assert_eq!(v["runtime"]["devMode"], true);
     assert_eq!(hub.repo("alice/app")["space"]["devMode"], true);
     let run = hub.run(&["space", "status", "alice/app"], 0);
-    assert!(run.stderr.contains("dev mode on"), "{}", run.stderr);
+    assert!(run.stdout.contains("\n  dev mode on\n"), "{}", run.stdout);
     let run = hub.run(&["space", "dev-mode", "off", "alice/app"], 0);
-    assert!(run.stderr.contains("dev mode turned off for alice/app"), "{}", run.stderr);
+    assert!(run.stdout.starts_with("✓ dev mode turned off for alice/app: now "), "{}", run.stdout);
     assert_eq!(hub.repo("alice/app")["space"]["devMode"], false);
     // The Hub refuses dev mode on static Spaces (always running).
     hub.scaffold_and_deploy("site", "static", "alice/site");
@@ -694,8 +696,10 @@ fn space_duplicate_copies_files_and_takes_the_given_settings() {
 
     // Public, without secrets: the source's secret names are reported, never their values.
     let run = hub.run(&["space", "duplicate", "alice/app", "alice/open", "--public"], 0);
-    assert!(run.stderr.contains("Duplicated alice/app to alice/open (public)"), "{}", run.stderr);
+    assert!(run.stdout.starts_with("✓ Duplicated alice/app to alice/open (public)"), "{}", run.stdout);
+    // What is missing is a warning: stderr, and kept with -q.
     assert!(run.stderr.contains("API_TOKEN") && run.stderr.contains("never copied"), "{}", run.stderr);
+    assert!(!run.stdout.contains("never copied"), "{}", run.stdout);
     let open = hub.repo("alice/open");
     assert_eq!((open["visibility"].clone(), open["space"]["secrets"].clone()), (json!("public"), json!({})));
     // Anyone may copy a public Space into their own namespace; its secret names stay the owner's business.
@@ -733,7 +737,7 @@ fn space_visibility_public_private_protected() {
     let r = hub.repo("alice/app");
     assert_eq!((r["private"].clone(), r["visibility"].clone()), (json!(false), json!("public")));
     let run = hub.run(&["space", "visibility", "protected", "alice/app"], 0);
-    assert!(run.stderr.contains("alice/app is now protected"), "{}", run.stderr);
+    assert_eq!(run.stdout, "✓ alice/app is now protected: its files are private, its app is public.\n");
     let r = hub.repo("alice/app");
     assert_eq!((r["private"].clone(), r["visibility"].clone()), (json!(true), json!("protected")));
     hub.run(&["space", "visibility", "private", "alice/app"], 0);
@@ -752,7 +756,7 @@ fn space_volumes_list_set_delete() {
     let v = hub.run(&["space", "volumes", "alice/app", "--json"], 0).json();
     assert_eq!(v["volumes"], json!([]));
     let run = hub.run(&["space", "volumes", "alice/app"], 0);
-    assert!(run.stderr.contains("alice/app has no volumes"), "{}", run.stderr);
+    assert_eq!(run.stdout, "alice/app has no volumes.\n");
 
     let set = ["space", "volumes", "set", "alice/app", "--volume", "hf://datasets/alice/data@v1/train:/data", "--volume"];
     let v = hub.run(&[&set[..], &["hf://buckets/alice/b:/mnt:rw", "--json"]].concat(), 0).json();
@@ -766,10 +770,9 @@ fn space_volumes_list_set_delete() {
         ])
     );
     let run = hub.run(&["space", "volumes", "alice/app"], 0);
-    assert!(run.stderr.contains("hf://datasets/alice/data@v1/train:/data:ro"), "{}", run.stderr);
+    assert!(run.stdout.contains("hf://datasets/alice/data@v1/train:/data:ro"), "{}", run.stdout);
     let run = hub.run(&["space", "status", "alice/app"], 0);
-    assert!(run.stderr.contains("volume hf://buckets/alice/b:/mnt:rw"), "{}", run.stderr);
-    assert!(run.stderr.contains("hf://buckets/alice/b:/mnt:rw"), "{}", run.stderr);
+    assert!(run.stdout.contains("volume hf://buckets/alice/b:/mnt:rw"), "{}", run.stdout);
 
     // A new list that drops a mount needs --yes; nothing changes without it.
     let v = hub.run(&["space", "volumes", "set", "alice/app", "--volume", "hf://buckets/alice/b:/mnt:rw", "--json"], 2).json();
@@ -792,7 +795,7 @@ fn space_volumes_list_set_delete() {
     assert_eq!(v["error_code"], "CONFIRMATION_REQUIRED");
     assert_eq!(hub.repo("alice/app")["space"]["volumes"].as_array().unwrap().len(), 1);
     let run = hub.run(&["space", "volumes", "delete", "alice/app", "--yes"], 0);
-    assert!(run.stderr.contains("unmounted hf://buckets/alice/b:/mnt:rw"), "{}", run.stderr);
+    assert!(run.stdout.contains("unmounted hf://buckets/alice/b:/mnt:rw"), "{}", run.stdout);
     assert_eq!(hub.repo("alice/app")["space"]["volumes"], Value::Null);
     // Already empty: nothing to remove is not an error.
     hub.run(&["space", "volumes", "delete", "alice/app", "--yes"], 0);
@@ -812,7 +815,7 @@ fn deploy_protected_creates_a_protected_space() {
     let r = hub.repo("alice/app");
     assert_eq!((r["visibility"].clone(), r["private"].clone()), (json!("protected"), json!(true)));
     let run = hub.run(&["deploy", "app", "--space", "alice/other", "--protected", "--dry-run"], 0);
-    assert!(run.stderr.contains("protected"), "{}", run.stderr);
+    assert!(run.stdout.contains("Would create protected Space alice/other"), "{}", run.stdout);
     hub.run(&["deploy", "app", "--space", "alice/x", "--protected", "--public"], 2);
     assert_eq!(hub.repo("alice/x"), Value::Null);
 }

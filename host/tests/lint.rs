@@ -83,7 +83,7 @@ fn validate_merges_hadolint_findings_when_it_is_on_path() {
     assert_eq!(report["errors"], 0, "hadolint alone never makes an error: {report}");
 
     let human = dir.cmd(&["validate", "app"]).env("PATH", &path).expect(0);
-    assert!(human.stderr.contains("warning[hadolint/DL3008]"), "{}", human.stderr);
+    assert!(human.stdout.contains("warning[hadolint/DL3008]"), "{}", human.stdout);
 }
 
 #[test]

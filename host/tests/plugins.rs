@@ -78,12 +78,14 @@ fn install_list_info_remove_round_trip() {
     let frozen = fixtures::repo_root().join("tests/fixtures/contract/v0.1/plugin.wasm");
     install(&dir, &[frozen.to_str().unwrap()]);
     assert_eq!(installed_ids(&dir), ["contract-fixture", "reader"]);
+    // `plugin list | grep` works: one line per plugin on stdout, id first; the notice on stderr.
     let list = dir.cmd(&["plugin", "list"]).expect(0);
-    assert!(
-        list.stderr.contains("reader") && list.stderr.contains("docker") && list.stderr.contains("builtin"),
-        "{}",
-        list.stderr
-    );
+    let mut ids: Vec<&str> = list.stdout.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, ["contract-fixture", "docker", "gradio", "reader", "static", "streamlit"], "{}", list.stdout);
+    assert!(list.stdout.lines().any(|l| l.starts_with("reader ") && l.contains("installed")), "{}", list.stdout);
+    assert!(list.stdout.lines().any(|l| l.starts_with("docker ") && l.contains("builtin")), "{}", list.stdout);
+    assert!(list.stderr.starts_with("Installed plugins live in "), "{}", list.stderr);
 
     let info = dir.cmd(&["plugin", "info", "reader", "--json"]).expect(0).json();
     assert_eq!(info["verified"], true);
@@ -181,7 +183,8 @@ fn capabilities_are_granted_only_explicitly_and_only_as_asked() {
     assert!(probes.contains(&"echo .env: HF_TOKEN=hf_Ab…(redacted)".to_string()), "{probes:#?}");
     assert!(!project.join("written.txt").exists());
     let human = dir.cmd(&["plugin", "info", "reader"]).expect(0);
-    assert!(human.stderr.contains("project-read — GRANTED"), "{}", human.stderr);
+    assert!(human.stdout.contains("project-read — GRANTED"), "{}", human.stdout);
+    assert!(human.stderr.is_empty(), "{}", human.stderr);
 
     // A replacement file is new code: the grant does not carry over, the limits set by the user do.
     dir.cmd(&["plugin", "limits", "reader", "--memory-mib", "80"]).expect(0);
@@ -310,7 +313,7 @@ fn installs_from_a_url_only_with_a_pin_over_plain_http() {
     let record = std::fs::read_to_string(dir.data_dir().join("plugins/reader/plugin.json")).unwrap();
     assert!(!record.contains("hf_secret") && !record.contains("pw@"), "{record}");
     let run = dir.cmd(&["plugin", "install", &format!("{base}/missing"), "--sha256", &sha, "--json"]).expect(1);
-    assert_eq!(run.json()["error_code"], "PLUGIN_DOWNLOAD_FAILED");
+    assert_eq!(run.json()["error_code"], "PLUGIN_DOWNLOAD_REFUSED");
     assert!(run.stderr.contains("404"), "{}", run.stderr);
     let requests = server.join().unwrap();
     assert_eq!(requests.len(), 2, "{requests:?}");

@@ -1,5 +1,5 @@
-//! One error model for every Hub call: a stable [`ErrorKind`] (with a `code()` for `--json` output and an
-//! `exit_code()` for the CLI) plus a message that says what failed, why, and what to do.
+//! One error model for every Hub call: a stable [`ErrorKind`] (with a `code()` for `--json` output; front ends map
+//! kinds to their exit codes and HTTP statuses) plus a message that says what failed, why, and what to do.
 
 use std::fmt;
 use std::time::Duration;
@@ -89,36 +89,6 @@ impl ErrorKind {
             ErrorKind::LfsPointer => "LFS_POINTER_FILES",
             ErrorKind::Oidc => "OIDC_EXCHANGE_FAILED",
             ErrorKind::LfsTransferUnsupported => "LFS_TRANSFER_UNSUPPORTED",
-        }
-    }
-
-    /// Process exit code (DESIGN §1): 2 bad input, 3 auth/permission, 4 network/Hub unavailable, 1 otherwise.
-    pub fn exit_code(self) -> i32 {
-        match self {
-            ErrorKind::InvalidSpaceId
-            | ErrorKind::InvalidInput
-            | ErrorKind::InvalidHardware
-            // The user named something that is not there (the Hub hides private Spaces behind the same 404).
-            | ErrorKind::SpaceNotFound
-            | ErrorKind::RevisionNotFound
-            | ErrorKind::LfsPointer => 2,
-            ErrorKind::NoToken
-            | ErrorKind::BadToken
-            | ErrorKind::TokenFileUnreadable
-            | ErrorKind::NoPermission
-            | ErrorKind::PaymentRequired
-            | ErrorKind::Oidc => 3,
-            ErrorKind::RateLimited | ErrorKind::HubUnavailable | ErrorKind::Network => 4,
-            ErrorKind::EntryNotFound
-            | ErrorKind::AlreadyExists
-            | ErrorKind::Conflict
-            | ErrorKind::Disabled
-            | ErrorKind::Lfs
-            | ErrorKind::LfsTransferUnsupported
-            | ErrorKind::FileChanged
-            | ErrorKind::LocalIo
-            | ErrorKind::Protocol
-            | ErrorKind::Hub => 1,
         }
     }
 
@@ -262,11 +232,6 @@ impl HubError {
         self.0.kind.code()
     }
 
-    /// Process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        self.0.kind.exit_code()
-    }
-
     /// What failed.
     pub fn op(&self) -> &str {
         &self.0.op
@@ -330,18 +295,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_unique_and_exit_codes_follow_design() {
+    fn codes_are_unique() {
         let mut seen = std::collections::BTreeSet::new();
         for k in ErrorKind::ALL {
             assert!(seen.insert(k.code()), "duplicate code {}", k.code());
-            assert!([1, 2, 3, 4].contains(&k.exit_code()));
         }
-        assert_eq!(ErrorKind::BadToken.exit_code(), 3);
-        assert_eq!(ErrorKind::NoPermission.exit_code(), 3);
-        assert_eq!(ErrorKind::HubUnavailable.exit_code(), 4);
-        assert_eq!(ErrorKind::RateLimited.exit_code(), 4);
-        assert_eq!(ErrorKind::InvalidSpaceId.exit_code(), 2);
-        assert_eq!(ErrorKind::Conflict.exit_code(), 1);
     }
 
     #[test]

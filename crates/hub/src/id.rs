@@ -116,7 +116,7 @@ mod tests {
         ] {
             let e = SpaceId::parse(bad).expect_err(bad);
             assert_eq!(e.code(), "INVALID_SPACE_ID", "{bad}");
-            assert_eq!(e.exit_code(), 2);
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidSpaceId);
             assert!(e.to_string().contains("OWNER/NAME"), "{e}");
         }
     }

@@ -6,7 +6,7 @@
 //! - [`plan`] and [`mod@upload`]: incremental, atomic folder uploads (preupload → LFS → one NDJSON commit).
 //! - [`logs`]: SSE build/run logs with reconnect, and the stage watcher ([`LogService`]).
 //!
-//! Errors are [`HubError`]s with a stable `code()` and an `exit_code()`; no token ever appears in them.
+//! Errors are [`HubError`]s with a stable `kind()` and `code()`; no token ever appears in them.
 
 #![warn(missing_docs)]
 
@@ -37,7 +37,7 @@ pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use config::HubConfig;
 pub use error::{ErrorKind, HubError, Result};
 pub use id::SpaceId;
-pub use logs::{HubLogs, LogService, LogSource, StreamEnd, StreamOptions};
+pub use logs::{HubLogs, LogQuery, LogService, LogSource, StreamEnd, StreamOptions};
 pub use plan::{PlanOptions, UploadPlan};
 pub use sse::LogLine;
 pub use types::*;

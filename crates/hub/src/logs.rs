@@ -104,6 +104,66 @@ pub trait LogService: Send + Sync {
         opts: &WaitOptions,
         on_event: &mut dyn FnMut(WatchEvent<'_>),
     ) -> Result<WaitOutcome>;
+
+    /// What `logs [--tail N] [--follow]` shows, and what a reconnecting reader resumes: lines are numbered
+    /// from 1 in the log's order and handed to `on_line` with their number.
+    ///
+    /// The Hub's log endpoint replays a log from its start on every connection, so the history is counted
+    /// first and the replay skips what was shown: no line twice, none lost in between. With `after` (the
+    /// last number a reader got, e.g. SSE `Last-Event-ID`) everything after it comes, and `tail` is ignored.
+    fn tail_then_follow(
+        &self,
+        space: &SpaceId,
+        kind: LogKind,
+        query: &LogQuery,
+        on_line: &mut dyn FnMut(u64, &LogLine) -> ControlFlow<()>,
+    ) -> Result<()> {
+        let mut skip = query.after;
+        if let (0, Some(n)) = (query.after, query.tail) {
+            // The last n lines, counting all of them, in bounded memory.
+            let mut last = std::collections::VecDeque::with_capacity(n.min(10_000));
+            let mut total = 0u64;
+            self.stream_logs(space, kind, &StreamOptions::new(false).via(query.source), &mut |l| {
+                total += 1;
+                if n > 0 {
+                    if last.len() == n {
+                        last.pop_front();
+                    }
+                    last.push_back(l.clone());
+                }
+                ControlFlow::Continue(())
+            })?;
+            let first = total - last.len() as u64 + 1;
+            for (i, l) in last.iter().enumerate() {
+                if on_line(first + i as u64, l).is_break() {
+                    return Ok(());
+                }
+            }
+            if !query.follow {
+                return Ok(());
+            }
+            skip = total;
+        }
+        let mut seen = 0u64;
+        self.stream_logs(space, kind, &StreamOptions::new(query.follow).via(query.source), &mut |l| {
+            seen += 1;
+            if seen > skip { on_line(seen, l) } else { ControlFlow::Continue(()) }
+        })?;
+        Ok(())
+    }
+}
+
+/// Which lines of a log [`LogService::tail_then_follow`] hands out.
+#[derive(Debug, Clone, Copy)]
+pub struct LogQuery {
+    /// Only the last N lines of the history (ignored when resuming with `after`).
+    pub tail: Option<usize>,
+    /// Keep reading new lines after the history.
+    pub follow: bool,
+    /// Resume: only lines numbered above this (0: from the start).
+    pub after: u64,
+    /// Hub path or JWT path.
+    pub source: LogSource,
 }
 
 /// [`LogService`] over a [`HubApi`].

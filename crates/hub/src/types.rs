@@ -55,6 +55,41 @@ pub struct AccessTokenInfo {
     /// "read", "write" or "fineGrained".
     #[serde(default)]
     pub role: Option<String>,
+    /// What a fine-grained token may do.
+    #[serde(rename = "fineGrained", default, skip_serializing_if = "Option::is_none")]
+    pub fine_grained: Option<FineGrained>,
+}
+
+/// The permissions of a fine-grained token (`auth.accessToken.fineGrained`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FineGrained {
+    /// Permissions over everything the user can reach, e.g. `discussion.write`.
+    #[serde(default)]
+    pub global: Vec<String>,
+    /// Permissions on named users, organisations or repos.
+    #[serde(default)]
+    pub scoped: Vec<FineGrainedScope>,
+}
+
+/// One entry of [`FineGrained::scoped`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FineGrainedScope {
+    /// What the permissions apply to.
+    pub entity: FineGrainedEntity,
+    /// e.g. `repo.content.read`, `repo.write`.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+/// A user, organisation or repo a fine-grained permission names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FineGrainedEntity {
+    /// "user", "org", "model", "dataset" or "space".
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// Its name (`alice`, `alice/app`).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// A secret value: never printed by `Debug`.

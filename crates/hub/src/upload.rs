@@ -77,7 +77,7 @@ pub enum UploadEvent {
         /// Files the Space's `.gitignore` excludes.
         ignored: usize,
     },
-    /// LFS bytes transferred so far (reported per file or part).
+    /// LFS bytes transferred so far: once at 0 before the first transfer, then after each file or part.
     LfsProgress {
         /// Bytes done.
         done: u64,
@@ -306,6 +306,10 @@ fn upload_lfs(
         }
     }
     let total: u64 = jobs.iter().map(|j| j.slice.len).sum();
+    // Once at 0, so a progress bar starts (and measures its rate) when the transfer does.
+    if total > 0 {
+        on_event(UploadEvent::LfsProgress { done: 0, total });
+    }
     let done = AtomicU64::new(0);
     let etags: Vec<Option<String>> = run_pool(&jobs, api.config().lfs_concurrency, |job| {
         let etag = api.lfs_put(&job.href, &job.headers, &job.slice)?;

@@ -142,22 +142,6 @@ pub enum WaitOutcome {
 }
 
 impl WaitOutcome {
-    /// 0 running, 1 failed, 5 timed out (DESIGN §1).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            WaitOutcome::Running { .. } => 0,
-            WaitOutcome::Failed { .. } => 1,
-            WaitOutcome::NotRebuilt { accepted, .. } => {
-                if *accepted {
-                    0
-                } else {
-                    1
-                }
-            }
-            WaitOutcome::TimedOut { .. } => 5,
-        }
-    }
-
     /// A stable code for `--json`: `RUNNING`, the failure stage, `NOT_REBUILT` or `TIMEOUT`.
     pub fn code(&self) -> &str {
         match self {
@@ -493,10 +477,10 @@ mod tests {
     }
 
     #[test]
-    fn exit_codes() {
-        assert_eq!(WaitOutcome::Running { runtime: rt("RUNNING") }.exit_code(), 0);
+    fn outcome_codes() {
+        assert_eq!(WaitOutcome::Running { runtime: rt("RUNNING") }.code(), "RUNNING");
         let t = WaitOutcome::TimedOut { stage: "BUILDING".into(), waited: Duration::from_secs(1) };
-        assert_eq!((t.exit_code(), t.code()), (5, "TIMEOUT"));
+        assert_eq!(t.code(), "TIMEOUT");
         let n = |accepted| WaitOutcome::NotRebuilt {
             stage: "RUNNING".into(),
             commit: "abc".into(),
@@ -505,6 +489,6 @@ mod tests {
             waited: Duration::from_secs(180),
             runtime: rt("RUNNING"),
         };
-        assert_eq!((n(true).exit_code(), n(false).exit_code(), n(true).code()), (0, 1, "NOT_REBUILT"));
+        assert_eq!((n(true).code(), n(false).code()), ("NOT_REBUILT", "NOT_REBUILT"));
     }
 }

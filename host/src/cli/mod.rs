@@ -4,7 +4,11 @@
 //! scanned for `--sdk` first, and that plugin's option schema is added to the parser, so `--help`,
 //! typos and value checks work as for built-in flags.
 
+mod doctor;
 mod output;
+mod progress;
+mod serve;
+mod shell;
 mod space_admin;
 
 use std::ffi::OsString;
@@ -13,19 +17,19 @@ use std::sync::Arc;
 
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use spacesmith_runtime::{LogLevel, LogSink, OptionKind, PluginInfo, Runtime, RuntimeConfig};
+use spacesmith_runtime::{LogLevel, LogSink, OptionKind, PluginInfo};
 
-use spacesmith_hub::{AuthService, EnvAuth, HubApi, HubClient, HubLogs, LogKind, LogService, LogSource, SpaceId, StreamOptions};
+use spacesmith_hub::{AuthService, EnvAuth, HubClient, LogKind, LogQuery, LogSource, SpaceId};
 
+use crate::app::{App, AppOptions, HubServices};
 use crate::ci::{self, CiRequest};
 use crate::config::Settings;
-use crate::deploy::{DeployRequest, DeployService, Deployer, SpaceService, parse_duration, parse_sleep_time};
-use crate::dev::{DevRequest, DevRunner, LocalDev};
-use crate::error::{AppError, Exit};
-use crate::hardware::HubHardware;
+use crate::deploy::{DeployRequest, DeployService, SpaceService, parse_duration, parse_sleep_time};
+use crate::dev::{DevRequest, DevRunner};
+use crate::error::{AppError, ErrorCode, Exit};
 use crate::kit::{self, KitRequest};
-use crate::plugins::{InstallRequest, PluginManager, PluginStore, Plugins};
-use crate::project::{NewRequest, ProjectService, Projects, RawValue};
+use crate::plugins::{InstallRequest, PluginManager, PluginStore};
+use crate::project::{NewRequest, RawValue};
 use crate::registry::{PluginRegistry, Registry};
 use crate::secrets;
 use space_admin::visibility_of;
@@ -42,6 +46,9 @@ struct Cli {
     /// Show plugin diagnostics (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = ArgAction::Count, global = true)]
     verbose: u8,
+    /// Print results and errors only: no notices, advice or progress on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -63,12 +70,47 @@ enum Command {
     Space(SpaceArgs),
     /// Write a CI workflow that deploys the Space on every push.
     Ci(CiArgs),
+    /// Check the token, the Hub endpoint, hadolint, Python and the plugin directories; say what to fix.
+    #[command(after_help = doctor::AFTER_HELP)]
+    Doctor(doctor::DoctorArgs),
     /// Run the Space locally as the Hub would: its requirements in a virtualenv, its real command, its env.
     #[command(after_help = DEV_AFTER_HELP)]
     Dev(DevArgs),
     /// Third-party SDK plugins: write one, install (pinned), list, inspect, grant capabilities, remove.
     #[command(after_help = PLUGIN_AFTER_HELP)]
     Plugin(PluginArgs),
+    /// Print the shell completion script for bash, zsh, fish or powershell.
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Write the man pages (roff): spacesmith's on stdout, or one per command into --dir.
+    Man(ManArgs),
+    /// Serve the HTTP gateway: the same services for programs, under /v1 (see /v1/openapi.json).
+    #[command(after_help = serve::AFTER_HELP)]
+    Serve(serve::ServeArgs),
+}
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Load it from your shell's startup file:
+  bash        ~/.bashrc:    source <(spacesmith completions bash)
+  zsh         ~/.zshrc:     source <(spacesmith completions zsh)
+  fish        spacesmith completions fish > ~/.config/fish/completions/spacesmith.fish
+  powershell  $PROFILE:     spacesmith completions powershell | Out-String | Invoke-Expression
+
+The script calls spacesmith back on every TAB (COMPLETE=SHELL spacesmith -- WORDS), so it completes the SDK ids \
+and installed plugins of that moment, and after `new DIR --sdk S` the options of S.";
+
+#[derive(Args)]
+struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    shell: shell::Shell,
+}
+
+#[derive(Args)]
+struct ManArgs {
+    /// Write spacesmith.1 and a page per command (spacesmith-new.1, ...) into this directory.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
 }
 
 const PLUGIN_AFTER_HELP: &str = "\
@@ -263,7 +305,10 @@ struct CiGithubArgs {
     /// The Space to deploy to, OWNER/NAME (default: the repository variable HF_SPACE).
     #[arg(long, value_name = "OWNER/NAME")]
     space: Option<String>,
-    /// Git URL the workflow installs spacesmith from (it is not on crates.io).
+    /// How the workflow installs spacesmith: the wheel from PyPI pinned to this version, or a source build.
+    #[arg(long, value_enum, default_value_t)]
+    install: ci::Install,
+    /// With --install cargo: the Git URL spacesmith is built from (it is not on crates.io).
     #[arg(long, value_name = "URL")]
     spacesmith_git: Option<String>,
     /// Replace an existing workflow.
@@ -276,6 +321,9 @@ struct CiGithubArgs {
 
 const DEPLOY_AFTER_HELP: &str = "\
 The token comes from HF_TOKEN, HUGGING_FACE_HUB_TOKEN, HF_TOKEN_PATH or $HF_HOME/token; the Hub from HF_ENDPOINT.
+Progress goes to stderr: an upload bar and a wait spinner on a terminal (no colour with NO_COLOR), one line per step
+elsewhere or with TERM=dumb, nothing with -q. The result goes to stdout: the Space's URL, its final stage and the
+commit (a dry run: the plan); with --json, the JSON report.
 Exit codes: 0 the Space runs (or --no-wait/--dry-run succeeded), 1 validation, build, runtime or config error,
 2 bad input, 3 token missing/rejected or no permission, 4 Hub unreachable after retries, 5 timed out waiting.";
 
@@ -511,6 +559,10 @@ struct Prescan {
     subcommand: Option<String>,
     sdk: Option<String>,
     json: bool,
+    /// `--version`/`-V` before any subcommand: answered without loading plugins.
+    version: bool,
+    /// `-q`: applies to errors found before the full parse too.
+    quiet: bool,
 }
 
 fn prescan(args: &[OsString]) -> Prescan {
@@ -532,6 +584,8 @@ fn prescan(args: &[OsString]) -> Prescan {
             }
             "--json" => pre.json = true,
             "--verbose" => pre.verbose += 1,
+            "--quiet" | "-q" => pre.quiet = true,
+            "--version" | "-V" if pre.subcommand.is_none() => pre.version = true,
             _ if a.starts_with("--plugin=") => pre.plugins.push(PathBuf::from(&a["--plugin=".len()..])),
             _ if a.starts_with("--sdk=") => pre.sdk = Some(a["--sdk=".len()..].to_string()),
             _ if a.starts_with('-') && !a.starts_with("--") && a[1..].chars().all(|c| c == 'v') => {
@@ -561,14 +615,23 @@ impl LogSink for StderrSink {
 
 /// Run the CLI; returns the process exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
+    // A shell's TAB: candidates on stdout and nothing else (no timings either).
+    if let Some(words) = shell::completion_words(&args) {
+        return complete(args, &words);
+    }
     spacesmith_hub::timing::init();
     let _t = spacesmith_hub::timing::span("cli.run");
     let pre = prescan(&args);
+    output::set_quiet(pre.quiet);
+    if pre.version {
+        output::version(&crate::version::VersionInfo::current(), pre.json);
+        return Exit::Ok as i32;
+    }
     match run_inner(args, &pre) {
         Ok(code) => code,
         Err(e) => {
             output::error(&e, pre.json);
-            e.exit as i32
+            e.exit() as i32
         }
     }
 }
@@ -582,14 +645,43 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
         _ => Some(Arc::new(StderrSink { min: LogLevel::Trace })),
     };
     let t = spacesmith_hub::timing::span("cli.runtime_init");
-    let runtime =
-        Runtime::new(RuntimeConfig { cache_dir: settings.cache_dir.clone(), limits: settings.limits.clone(), log_sink: sink })
-            .map_err(|e| AppError::new("ENGINE_FAILED", Exit::Failed, e.to_string()))?;
-    let store = settings.data_dir.as_deref().map(PluginStore::new);
-    let registry = Arc::new(Registry::new(runtime.clone(), &pre.plugins, store.clone())?);
+    // Every service, built once; the commands below only call them.
+    let app = Arc::new(App::new(settings, AppOptions { extra_plugins: pre.plugins.clone(), log_sink: sink })?);
+    let (settings, registry) = (&app.settings, &app.registry);
     t.end();
 
-    let mut command = Cli::command();
+    let program = args.first().cloned().unwrap_or_else(|| "spacesmith".into());
+    let command = command_for(&registry, pre)?;
+    let matches = match command.try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
+            let _ = e.print();
+            return Ok(code as i32);
+        }
+    };
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| AppError::new(ErrorCode::BadArguments, e.to_string()))?;
+    output::set_quiet(cli.quiet);
+    match cli.command {
+        // The app's own exit code passes through: it is not one of ours.
+        Command::Dev(args) => dev_command(args, &app),
+        Command::Plugin(args) => plugin_command(args.command, app.plugins.as_ref(), settings).map(|e| e as i32),
+        Command::Completions(args) => shell::registration(args.shell, &program).map(|()| Exit::Ok as i32),
+        Command::Serve(args) => serve::run(args, app.clone(), cli.quiet).map(|e| e as i32),
+        Command::Man(args) => {
+            let written = shell::man_pages(command_for(&registry, &Prescan::default())?, args.dir.as_deref())?;
+            output::files_written(&written);
+            Ok(Exit::Ok as i32)
+        }
+        command => dispatch(command, &matches, &app).map(|e| e as i32),
+    }
+}
+
+/// The parser as it stands for these arguments: the SDK ids in `--sdk`'s help and, for `new --sdk S`,
+/// S's options as flags.
+fn command_for(registry: &Registry, pre: &Prescan) -> Result<clap::Command, AppError> {
+    // `new --version` and the like print the same line as `spacesmith --version`.
+    let mut command = Cli::command().version(crate::version::VersionInfo::current().short());
     let sdks = registry.sdk_ids().join(", ");
     command = command.mut_subcommand("new", |c| {
         c.mut_arg("sdk", |a| a.help(format!("SDK plugin to use: {sdks}. `--sdk S --help` lists its options.")))
@@ -601,26 +693,43 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
         let info = plugin.info().clone();
         command = command.mut_subcommand("new", |c| add_plugin_args(c, &info));
     }
-    let matches = match command.try_get_matches_from(args) {
-        Ok(m) => m,
-        Err(e) => {
-            let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
-            let _ = e.print();
-            return Ok(code as i32);
-        }
-    };
-    let cli = Cli::from_arg_matches(&matches).map_err(|e| AppError::usage("BAD_ARGUMENTS", e.to_string()))?;
-    let service: Arc<dyn ProjectService> = Arc::new(Projects::new(registry.clone(), settings.text_cap));
+    Ok(command)
+}
 
-    match cli.command {
-        // The app's own exit code passes through: it is not one of ours.
-        Command::Dev(args) => dev_command(args),
-        Command::Plugin(args) => {
-            let manager = Plugins::new(runtime, registry.clone(), store, settings.cache_dir.clone());
-            plugin_command(args.command, &manager, &settings).map(|e| e as i32)
-        }
-        command => dispatch(command, &matches, &registry, service, &settings).map(|e| e as i32),
-    }
+/// A completion request (`COMPLETE=SHELL spacesmith -- WORDS`): `words` are what the user typed so far.
+/// Whatever fails here costs only some candidates: a TAB must not print errors into the prompt.
+fn complete(args: Vec<OsString>, words: &[OsString]) -> i32 {
+    let pre = prescan(words);
+    // A `--plugin` file that does not load costs only its own candidates.
+    let app = match App::new(Settings::from_env(), AppOptions { extra_plugins: pre.plugins.clone(), log_sink: None }) {
+        Ok(a) => a,
+        Err(_) => match App::new(Settings::from_env(), AppOptions::default()) {
+            Ok(a) => a,
+            Err(_) => return 1,
+        },
+    };
+    let registry = &app.registry;
+    let store = app.settings.data_dir.as_deref().map(PluginStore::new);
+    let Ok(cmd) = command_for(registry, &pre).or_else(|_| command_for(registry, &Prescan::default())) else { return 1 };
+    let installed: Vec<(String, String)> = store
+        .map(|s| s.records().0)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| (r.sdk_id, format!("{} {} (installed)", r.name, r.version)))
+        .collect();
+    let sdks = registry
+        .sdk_ids()
+        .into_iter()
+        .map(|id| {
+            let help = match installed.iter().find(|(i, _)| *i == id) {
+                Some((_, h)) => h.clone(),
+                None if crate::registry::is_builtin(&id) => "built-in".to_string(),
+                None => "--plugin file".to_string(),
+            };
+            (id, help)
+        })
+        .collect();
+    shell::complete(shell::with_candidates(cmd, sdks, installed), args)
 }
 
 fn plugin_command(cmd: PluginCommand, manager: &dyn PluginManager, settings: &Settings) -> Result<Exit, AppError> {
@@ -650,7 +759,7 @@ fn plugin_command(cmd: PluginCommand, manager: &dyn PluginManager, settings: &Se
     Ok(Exit::Ok)
 }
 
-fn dev_command(args: DevArgs) -> Result<i32, AppError> {
+fn dev_command(args: DevArgs, app: &App) -> Result<i32, AppError> {
     let req = DevRequest {
         dir: args.dir,
         port: args.port,
@@ -659,18 +768,16 @@ fn dev_command(args: DevArgs) -> Result<i32, AppError> {
         ready_timeout: std::time::Duration::from_secs(args.ready_timeout),
     };
     let printer = output::DevPrinter::new(args.json);
-    LocalDev::from_env().run(&req, &printer)
+    app.dev().run(&req, &printer)
 }
 
-fn dispatch(
-    command: Command,
-    matches: &ArgMatches,
-    registry: &Arc<Registry>,
-    service: Arc<dyn ProjectService>,
-    settings: &Settings,
-) -> Result<Exit, AppError> {
+fn dispatch(command: Command, matches: &ArgMatches, app: &App) -> Result<Exit, AppError> {
+    let (registry, service) = (&app.registry, app.projects.clone());
     match command {
-        Command::Dev(_) | Command::Plugin(_) => unreachable!("dev and plugin are run before dispatch"),
+        Command::Dev(_) | Command::Plugin(_) | Command::Completions(_) | Command::Man(_) => {
+            unreachable!("dev, plugin, completions and man are run before dispatch")
+        }
+        Command::Serve(_) => unreachable!("serve is run before dispatch"),
         Command::New(args) => {
             let new_matches = matches.subcommand_matches("new").expect("new was parsed");
             let plugin = registry.get(&args.sdk)?;
@@ -681,6 +788,7 @@ fn dispatch(
                 let ci = CiRequest {
                     dir: args.dir.clone(),
                     space: args.space.as_deref().map(SpaceId::parse).transpose()?,
+                    install: ci::Install::default(),
                     spacesmith_git: None,
                     force: args.force,
                 };
@@ -707,8 +815,8 @@ fn dispatch(
             let secrets_files: Vec<&std::path::Path> = args.secrets_file.iter().map(PathBuf::as_path).collect();
             let secrets = secrets::collect_secrets(&args.secrets, &secrets_files, &|k| std::env::var(k).ok())?;
             let variables = secrets::collect_variables(&args.variables)?;
-            let hub = Hub::connect()?;
-            let deployer = hub.deployer(service, settings.text_cap);
+            let hub = connect(app)?;
+            let deployer = &hub.deployer;
             let req = DeployRequest {
                 dir: args.dir,
                 space,
@@ -727,68 +835,42 @@ fn dispatch(
                 force: args.force,
                 dry_run: args.dry_run,
             };
-            let printer = output::DeployPrinter::new(args.json);
+            let printer = output::DeployPrinter::new(args.json, args.dry_run);
             let report = deployer.deploy(&req, &printer)?;
             printer.finish(&report);
             Ok(report.exit())
         }
         Command::Logs(args) => {
             let space = SpaceId::parse(&args.space)?;
-            let hub = Hub::connect()?;
+            let hub = connect(app)?;
             let kind = if args.build { LogKind::Build } else { LogKind::Run };
             let source = if args.jwt { LogSource::Jwt } else { LogSource::Hub };
             let mut printer = output::LogPrinter::new(args.json);
-            match (args.follow, args.tail) {
-                (false, Some(n)) => {
-                    for line in hub.logs.tail_logs(&space, kind, n, source)? {
-                        printer.line(&line);
-                    }
-                }
-                (follow, tail) => {
-                    // With --tail and --follow: the last N lines of the history, then everything new.
-                    // The history is counted first so the followed replay can skip it.
-                    let mut skip = 0usize;
-                    if let Some(n) = tail {
-                        let mut history = Vec::new();
-                        hub.logs.stream_logs(&space, kind, &StreamOptions::new(false).via(source), &mut |l| {
-                            history.push(l.clone());
-                            std::ops::ControlFlow::Continue(())
-                        })?;
-                        skip = history.len();
-                        for l in &history[history.len().saturating_sub(n)..] {
-                            printer.line(l);
-                        }
-                    }
-                    let opts = StreamOptions::new(follow).via(source);
-                    let mut seen = 0usize;
-                    hub.logs.stream_logs(&space, kind, &opts, &mut |l| {
-                        seen += 1;
-                        if seen > skip {
-                            printer.line(l);
-                        }
-                        std::ops::ControlFlow::Continue(())
-                    })?;
-                }
-            }
+            let query = LogQuery { tail: args.tail, follow: args.follow, after: 0, source };
+            hub.logs.tail_then_follow(&space, kind, &query, &mut |_, l| {
+                printer.line(l);
+                std::ops::ControlFlow::Continue(())
+            })?;
             Ok(Exit::Ok)
         }
         Command::Secrets(args) => {
             let space = SpaceId::parse(&args.space)?;
             let files: Vec<&std::path::Path> = args.from.iter().map(PathBuf::as_path).collect();
             let set = secrets::collect_secrets(&args.set, &files, &|k| std::env::var(k).ok())?;
-            let hub = Hub::connect()?;
-            let report = hub.deployer(service, settings.text_cap).secrets(&args.dir, &space, &set)?;
+            let report = connect(app)?.deployer.secrets(&args.dir, &space, &set)?;
             output::secrets_report(&report, args.json);
             Ok(Exit::Ok)
         }
         Command::Space(args) => match args.command {
-            SpaceSub::Basic(cmd) => space_command(cmd, service, settings.text_cap),
-            SpaceSub::Admin(cmd) => space_admin::run(cmd),
+            SpaceSub::Basic(cmd) => space_command(cmd, app),
+            SpaceSub::Admin(cmd) => space_admin::run(cmd, app),
         },
+        Command::Doctor(args) => Ok(doctor::run(args, app)),
         Command::Ci(CiArgs { provider: CiProvider::Github(args) }) => {
             let req = CiRequest {
                 dir: args.dir,
                 space: args.space.as_deref().map(SpaceId::parse).transpose()?,
+                install: args.install,
                 spacesmith_git: args.spacesmith_git,
                 force: args.force,
             };
@@ -799,38 +881,24 @@ fn dispatch(
     }
 }
 
-/// The Hub client and log service, with the token and endpoint resolved as huggingface_hub does.
-struct Hub {
-    api: Arc<dyn HubApi>,
-    logs: Arc<dyn LogService>,
-    /// The token came from the OIDC exchange (Trusted Publishers).
-    oidc: bool,
+/// The Hub services, with the token and endpoint resolved as huggingface_hub does (the CLI's way; the
+/// gateway passes its callers' tokens instead).
+fn connect(app: &App) -> Result<HubServices, AppError> {
+    let auth = EnvAuth::from_process_env();
+    // Every command here needs a token: say where they are looked for before any request.
+    auth.require_token()?;
+    // A refreshed `hf auth login` token, or why it could not be refreshed.
+    for n in auth.notices() {
+        output::notice(&n.to_string());
+    }
+    // A rate-limit reset can be minutes away: say how long we wait instead of going quiet.
+    let client = HubClient::from_auth(&auth)?.with_retry_notice(Arc::new(|n| output::notice(&format!("… {n}"))));
+    // A Trusted Publishers token was proven by its exchange; `whoami` is not asked for it.
+    let oidc = matches!(client.token_source(), Some(spacesmith_hub::TokenSource::Oidc(_)));
+    Ok(app.hub_services(Arc::new(client), !oidc))
 }
 
-impl Hub {
-    fn connect() -> Result<Hub, AppError> {
-        let auth = EnvAuth::from_process_env();
-        // Every command here needs a token: say where they are looked for before any request.
-        auth.require_token()?;
-        // A refreshed `hf auth login` token, or why it could not be refreshed.
-        for n in auth.notices() {
-            eprintln!("{n}");
-        }
-        // A rate-limit reset can be minutes away: say how long we wait instead of going quiet.
-        let client = HubClient::from_auth(&auth)?.with_retry_notice(Arc::new(|n| eprintln!("… {n}")));
-        let oidc = matches!(client.token_source(), Some(spacesmith_hub::TokenSource::Oidc(_)));
-        let api: Arc<dyn HubApi> = Arc::new(client);
-        let logs: Arc<dyn LogService> = Arc::new(HubLogs::new(api.clone()));
-        Ok(Hub { api, logs, oidc })
-    }
-
-    fn deployer(&self, projects: Arc<dyn ProjectService>, text_cap: u64) -> Deployer {
-        let hardware = Arc::new(HubHardware::new(Some(self.api.clone())));
-        Deployer::new(self.api.clone(), self.logs.clone(), projects, hardware, text_cap).with_token_check(!self.oidc)
-    }
-}
-
-fn space_command(cmd: SpaceCommand, projects: Arc<dyn ProjectService>, text_cap: u64) -> Result<Exit, AppError> {
+fn space_command(cmd: SpaceCommand, app: &App) -> Result<Exit, AppError> {
     let (raw, json) = match &cmd {
         SpaceCommand::Status(t) | SpaceCommand::Pause(t) => (t.space.clone(), t.json),
         SpaceCommand::Restart { target, .. } | SpaceCommand::Delete { target, .. } => (target.space.clone(), target.json),
@@ -838,12 +906,11 @@ fn space_command(cmd: SpaceCommand, projects: Arc<dyn ProjectService>, text_cap:
     };
     let space = SpaceId::parse(&raw)?;
     if let SpaceCommand::Delete { yes: false, .. } = cmd {
-        return Err(AppError::usage("CONFIRMATION_REQUIRED", format!("deleting {space} needs --yes")).hint(format!(
+        return Err(AppError::new(ErrorCode::ConfirmationRequired, format!("deleting {space} needs --yes")).hint(format!(
             "There is no undo: the repository, its secrets and its settings go. Run `spacesmith space delete {space} --yes`."
         )));
     }
-    let hub = Hub::connect()?;
-    let d = hub.deployer(projects, text_cap);
+    let d = connect(app)?.deployer;
     match cmd {
         SpaceCommand::Status(_) => output::space_status(&d.status(&space)?, json),
         SpaceCommand::Pause(_) => output::runtime(&space, "paused", &d.pause(&space)?, json),
@@ -947,6 +1014,8 @@ mod tests {
         assert_eq!(p.sdk.as_deref(), Some("docker"));
         assert_eq!(p.verbose, 2);
         assert!(p.json);
+        assert!(!p.quiet);
+        assert!(prescan(&os(&["spacesmith", "-q", "plugin", "list"])).quiet);
         let p = prescan(&os(&["spacesmith", "new", "--", "--sdk", "x"]));
         assert_eq!(p.sdk, None);
     }

@@ -1,12 +1,14 @@
-//! Printing: data (JSON) to stdout, human text to stderr, color only on a terminal without NO_COLOR.
+//! Printing. A command's result goes to stdout (human text, or JSON with `--json`); notices, advice and
+//! progress go to stderr, and `-q` silences them; warnings and errors go to stderr always. Each stream is
+//! styled only when it is a terminal, `NO_COLOR` is unset and `TERM` is not `dumb`.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use spacesmith_spec::Severity;
 
-use spacesmith_hub::plan::UploadPlan;
 use spacesmith_hub::{LogLine, SpaceId, SpaceRuntime, UploadEvent, WaitOutcome, WatchEvent};
 
 use crate::ci::CiReport;
@@ -18,15 +20,62 @@ use crate::plugins::{InfoReport, InstallReport, ListReport, PluginView, RemoveRe
 use crate::project::{NewReport, RuleEntry, ValidationReport};
 use crate::writer::Action;
 
-struct Style {
+use super::progress::{self, Progress};
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `-q/--quiet`: notices and progress off; results and errors still print.
+pub fn set_quiet(on: bool) {
+    QUIET.store(on, Ordering::Relaxed)
+}
+
+/// Whether notices and progress are silenced (`-q/--quiet`).
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// A result line on stdout. A closed pipe (`| head`) is not an error worth a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// A notice or advice line on stderr, unless `-q`.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        if !$crate::cli::output::quiet() {
+            let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+        }
+    }};
+}
+
+/// A warning line on stderr, also with `-q`: something is wrong and the user should know.
+macro_rules! warning {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+pub(super) use {note, out, warning};
+
+/// Whether a stream may carry colour: a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`.
+fn colour(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+pub(super) struct Style {
     on: bool,
 }
 
 impl Style {
-    fn stderr() -> Self {
-        Style { on: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
+    pub(super) fn stderr() -> Self {
+        Style { on: colour(std::io::stderr().is_terminal()) }
     }
-    fn paint(&self, code: &str, s: &str) -> String {
+    pub(super) fn stdout() -> Self {
+        Style { on: colour(std::io::stdout().is_terminal()) }
+    }
+    pub(super) fn paint(&self, code: &str, s: &str) -> String {
         if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
     }
     fn bold(&self, s: &str) -> String {
@@ -44,73 +93,93 @@ impl Style {
     }
 }
 
-fn json<T: Serialize>(value: &T) {
+pub(super) fn json<T: Serialize>(value: &T) {
     let mut out = std::io::stdout().lock();
     let _ = serde_json::to_writer_pretty(&mut out, value);
     let _ = writeln!(out);
 }
 
+/// `--version`: a result, so stdout; `--json` for every field.
+pub fn version(info: &crate::version::VersionInfo, as_json: bool) {
+    if as_json {
+        json(info);
+    } else {
+        out!("{}", info.line());
+    }
+}
+
+/// Every command's errors, one format: `error[CODE]: message` and `  hint: ...` on stderr (with `--json`,
+/// the error object on stdout too). Printed with `-q` as well.
 pub fn error(e: &AppError, as_json: bool) {
     if as_json {
         json(&e.json());
     }
-    let style = Style::stderr();
-    eprintln!("{}: {}", style.paint("1;31", "error"), e.message);
+    let s = Style::stderr();
+    warning!("{}: {}", s.paint("1;31", &format!("error[{}]", e.code)), e.message);
     if let Some(hint) = &e.hint {
-        eprintln!("  {} {hint}", style.dim("hint:"));
+        warning!("  {} {hint}", s.dim("hint:"));
     }
+}
+
+/// A notice from below the CLI (a refreshed token, a rate-limit wait), unless `-q`.
+pub fn notice(text: &str) {
+    // A retry notice can come while a deploy's bar is drawn: print it above the bar, not into it.
+    progress::above(|| note!("{text}"));
 }
 
 fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
+/// The files written (or that would be) are the result; the secrets, variables, notes and next step are
+/// advice on stderr.
 pub fn new_report(r: &NewReport, as_json: bool) {
     if as_json {
         json(r);
         return;
     }
-    let s = Style::stderr();
+    let o = Style::stdout();
     let verb = if r.dry_run { "Would write" } else { "Created" };
-    eprintln!(
+    out!(
         "{} {} ({}) with the {} plugin {}:",
         verb,
-        s.bold(&r.dir.display().to_string()),
+        o.bold(&r.dir.display().to_string()),
         r.plugin.name,
         r.plugin.sdk,
         r.plugin.version
     );
     for f in &r.files {
         let mark = match f.action {
-            Action::Create => s.paint("32", "+"),
-            Action::Overwrite => s.paint("33", "~"),
+            Action::Create => o.paint("32", "+"),
+            Action::Overwrite => o.paint("33", "~"),
         };
-        let exec = if f.executable { s.dim(" (executable)") } else { String::new() };
-        let over = if f.action == Action::Overwrite { s.dim(" (overwrites)") } else { String::new() };
-        eprintln!("  {mark} {}{exec}{over}", f.path);
+        let exec = if f.executable { o.dim(" (executable)") } else { String::new() };
+        let over = if f.action == Action::Overwrite { o.dim(" (overwrites)") } else { String::new() };
+        out!("  {mark} {}{exec}{over}", f.path);
     }
+    let s = Style::stderr();
     if !r.secrets.is_empty() {
-        eprintln!("\n{}", s.bold("Secrets this Space needs (never put them in files):"));
+        note!("\n{}", s.bold("Secrets this Space needs (never put them in files):"));
         for secret in &r.secrets {
             let need = if secret.required { "required" } else { "optional" };
-            eprintln!("  {}  {}, {} — {}", s.bold(&secret.name), secret.stage.label(), need, secret.why);
-            eprintln!("    {} {}", s.dim("how:"), secret.how);
+            note!("  {}  {}, {} — {}", s.bold(&secret.name), secret.stage.label(), need, secret.why);
+            note!("    {} {}", s.dim("how:"), secret.how);
         }
     }
     if !r.variables.is_empty() {
-        eprintln!("\n{}", s.bold("Variables (public) this Space uses:"));
+        note!("\n{}", s.bold("Variables (public) this Space uses:"));
         for v in &r.variables {
-            eprintln!("  {}={}  — {}", s.bold(&v.name), v.value, v.why);
+            note!("  {}={}  — {}", s.bold(&v.name), v.value, v.why);
         }
     }
     if !r.notices.is_empty() {
-        eprintln!("\n{}", s.bold("Notes:"));
+        note!("\n{}", s.bold("Notes:"));
         for n in &r.notices {
-            eprintln!("  • {n}");
+            note!("  • {n}");
         }
     }
     if !r.dry_run {
-        eprintln!("\nNext: spacesmith validate {}", shell_quote(&r.dir));
+        note!("\nNext: spacesmith validate {}", shell_quote(&r.dir));
     }
 }
 
@@ -119,21 +188,22 @@ fn shell_quote(p: &Path) -> String {
     if s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) { s } else { format!("'{}'", s.replace('\'', "'\\''")) }
 }
 
+/// Findings and the summary line are the result (stdout).
 pub fn validation(r: &ValidationReport, dir: &Path, as_json: bool) {
     if as_json {
         json(r);
         return;
     }
-    let s = Style::stderr();
+    let s = Style::stdout();
     for f in &r.findings {
         let location = match (&f.path, f.line) {
             (Some(p), Some(l)) => format!("{p}:{l}: "),
             (Some(p), None) => format!("{p}: "),
             _ => String::new(),
         };
-        eprintln!("{}{}[{}]: {}", s.bold(&location), s.severity(f.severity), f.rule, f.message);
+        out!("{}{}[{}]: {}", s.bold(&location), s.severity(f.severity), f.rule, f.message);
         if let Some(fix) = &f.fix {
-            eprintln!("    {} {fix}", s.dim("fix:"));
+            out!("    {} {fix}", s.dim("fix:"));
         }
     }
     let by: Vec<String> = r.plugins.iter().map(|p| format!("{} {}", p.sdk, p.version)).collect();
@@ -144,7 +214,7 @@ pub fn validation(r: &ValidationReport, dir: &Path, as_json: bool) {
         _ => String::new(),
     };
     let verdict = if r.errors > 0 { s.paint("1;31", "✗") } else { s.paint("1;32", "✓") };
-    eprintln!(
+    out!(
         "{verdict} {}: {}, {}, {}{checked_by}",
         dir.display(),
         plural(r.errors, "error"),
@@ -168,28 +238,33 @@ pub fn new_with_ci(r: &NewReport, ci: Option<&CiReport>, as_json: bool) {
     new_report(r, false);
     match ci {
         Some(ci) => ci_report(ci, false),
-        None => eprintln!("Would also write {}.", crate::ci::WORKFLOW_PATH),
+        None => out!("Would also write {}.", crate::ci::WORKFLOW_PATH),
     }
 }
 
+/// The workflow written is the result; what to create in the GitHub repository is advice (stderr).
 pub fn ci_report(r: &CiReport, as_json: bool) {
     if as_json {
         json(r);
         return;
     }
-    let s = Style::stderr();
+    let o = Style::stdout();
     let verb = if r.action == Action::Overwrite { "Replaced" } else { "Wrote" };
     let space = r.space.as_deref().unwrap_or("the Space named by HF_SPACE");
-    eprintln!("\n{verb} {}: deploys {space} on every push to main.", s.bold(&r.path.display().to_string()));
-    eprintln!("{}", s.bold("Create in the GitHub repository (Settings → Secrets and variables → Actions):"));
+    out!("{verb} {}: deploys {space} on every push to main.", o.bold(&r.path.display().to_string()));
+    let s = Style::stderr();
+    note!("{}", s.bold("Create in the GitHub repository (Settings → Secrets and variables → Actions):"));
     for secret in &r.secrets {
-        eprintln!("  secret   {}  — {}", s.bold(&secret.name), secret.why);
+        note!("  secret   {}  — {}", s.bold(&secret.name), secret.why);
     }
     for v in &r.variables {
-        eprintln!("  variable {}  — {}", s.bold(&v.name), v.why);
+        note!("  variable {}  — {}", s.bold(&v.name), v.why);
     }
     for t in &r.todo {
-        eprintln!("  {} {t}", s.paint("1;33", "todo:"));
+        warning!("  {} {t}", s.paint("1;33", "todo:"));
+    }
+    for n in &r.notes {
+        note!("  {} {n}", s.dim("note:"));
     }
 }
 
@@ -202,16 +277,17 @@ pub fn rules(entries: &[RuleEntry], as_json: bool) {
         json(&Rules { rules: entries });
         return;
     }
-    let s = Style::stderr();
+    let s = Style::stdout();
     let mut source = "";
     for e in entries {
         if e.source != source {
+            let gap = if source.is_empty() { "" } else { "\n" };
             source = &e.source;
-            eprintln!("\n{}", s.bold(&format!("── {source} ──")));
+            out!("{gap}{}", s.bold(&format!("── {source} ──")));
         }
-        eprintln!("{} ({}) — {}", s.bold(&e.rule.id), s.severity(e.rule.severity), e.rule.summary);
-        eprintln!("    {} {}", s.dim("why:"), e.rule.explanation);
-        eprintln!("    {} {}", s.dim("fix:"), e.rule.fix);
+        out!("{} ({}) — {}", s.bold(&e.rule.id), s.severity(e.rule.severity), e.rule.summary);
+        out!("    {} {}", s.dim("why:"), e.rule.explanation);
+        out!("    {} {}", s.dim("fix:"), e.rule.fix);
     }
 }
 
@@ -235,73 +311,59 @@ fn human_secs(s: i64) -> String {
     }
 }
 
-/// Live output of `deploy` on stderr; the result (JSON or a summary) at the end.
+/// Live output of `deploy`: steps, bars and build logs on stderr (cli/progress.rs decides how); the result
+/// at the end on stdout (the summary, or the JSON report with `--json`, when the summary goes to stderr).
 pub struct DeployPrinter {
     json: bool,
-    /// A `\r` progress line is only drawn on a terminal.
-    tty: bool,
+    dry_run: bool,
     style: Style,
-    /// Whether a progress line is open (must be ended before other output).
-    progress_open: std::sync::Mutex<bool>,
+    progress: Progress,
 }
 
 impl DeployPrinter {
-    pub fn new(json: bool) -> Self {
-        DeployPrinter { json, tty: std::io::stderr().is_terminal(), style: Style::stderr(), progress_open: Default::default() }
+    pub fn new(json: bool, dry_run: bool) -> Self {
+        let mode = progress::Mode::detect(quiet());
+        DeployPrinter { json, dry_run, style: Style { on: progress::stderr_color() }, progress: Progress::new(mode) }
     }
 
+    /// A step or log line (silenced by `-q`).
     fn line(&self, text: &str) {
-        let mut open = self.progress_open.lock().unwrap_or_else(|p| p.into_inner());
-        if *open {
-            eprintln!();
-            *open = false;
-        }
-        eprintln!("{text}");
+        self.progress.line(text);
     }
 
-    fn progress(&self, text: &str) {
-        if !self.tty {
-            return;
-        }
-        let mut open = self.progress_open.lock().unwrap_or_else(|p| p.into_inner());
-        eprint!("\r\x1b[2K{text}");
-        let _ = std::io::stderr().flush();
-        *open = true;
-    }
-
-    fn plan(&self, p: &UploadPlan) {
+    fn plan(&self, p: &PlanView<'_>) -> Vec<String> {
         let s = &self.style;
-        self.line(&format!(
+        let mut out = vec![format!(
             "Plan: {} added, {} changed, {} deleted, {} unchanged ({} to send)",
             p.added.len(),
             p.changed.len(),
             p.deleted.len(),
-            p.unchanged.len(),
-            human_bytes(p.bytes_to_send())
-        ));
+            p.unchanged,
+            human_bytes(p.bytes)
+        )];
         // Every deletion is shown, and first: nothing is removed that the user did not see.
-        for d in &p.deleted {
-            self.line(&format!("  {} {d}", s.paint("31", "-")));
+        for d in p.deleted {
+            out.push(format!("  {} {d}", s.paint("31", "-")));
         }
         if !p.kept_ignored.is_empty() {
-            self.line(&format!(
+            out.push(format!(
                 "  Kept {} remote file(s) that this project ignores (--delete-ignored deletes them):",
                 p.kept_ignored.len()
             ));
-            for k in &p.kept_ignored {
-                self.line(&format!("  {} {k}", s.dim("=")));
+            for k in p.kept_ignored {
+                out.push(format!("  {} {k}", s.dim("=")));
             }
         }
         const SHOWN: usize = 200;
-        let rows =
-            p.added.iter().map(|f| (s.paint("32", "+"), &f.path)).chain(p.changed.iter().map(|f| (s.paint("33", "~"), &f.path)));
+        let rows = p.added.iter().map(|f| (s.paint("32", "+"), f)).chain(p.changed.iter().map(|f| (s.paint("33", "~"), f)));
         let total = p.added.len() + p.changed.len();
         for (mark, path) in rows.take(SHOWN) {
-            self.line(&format!("  {mark} {path}"));
+            out.push(format!("  {mark} {path}"));
         }
         if total > SHOWN {
-            self.line(&format!("  … and {} more (--json lists every path)", total - SHOWN));
+            out.push(format!("  … and {} more (--json lists every path)", total - SHOWN));
         }
+        out
     }
 
     fn secrets(&self, list: &[SecretStatus]) {
@@ -309,31 +371,51 @@ impl DeployPrinter {
             return;
         }
         let s = &self.style;
-        self.line(&format!("\n{}", s.bold("Secrets this Space needs:")));
+        // A secret the Space lacks is a warning, printed with -q too.
+        let print = |t: &str| if list.iter().any(|st| !st.set) { self.progress.print(t) } else { self.line(t) };
+        print(&format!("\n{}", s.bold("Secrets this Space needs:")));
         for st in list {
             let need = if st.required { "required" } else { "optional" };
             let state = if st.set { s.paint("32", "set") } else { s.paint("1;33", "NOT SET") };
-            self.line(&format!(
-                "  {}  {}, {}: {}  ({})",
-                s.bold(&st.name),
-                st.stage.label(),
-                need,
-                state,
-                st.found_in.join(", ")
-            ));
+            print(&format!("  {}  {}, {}: {}  ({})", s.bold(&st.name), st.stage.label(), need, state, st.found_in.join(", ")));
             if !st.set {
-                self.line(&format!("    {} {}", s.dim("how:"), st.how));
+                print(&format!("    {} {}", s.dim("how:"), st.how));
             }
         }
     }
 
-    /// The summary (or the JSON result) after the deploy returned.
+    /// The result, after the deploy returned: the bar is cleared first, so nothing is left half-drawn.
     pub fn finish(&self, r: &DeployReport) {
+        self.progress.clear();
         if self.json {
             json(r);
+            // The same summary for a person watching, as a notice: stdout is the JSON.
+            let s = &self.style;
+            for l in self.summary(r, s) {
+                self.line(&l);
+            }
+        } else {
+            let s = Style::stdout();
+            for l in self.summary(r, &s) {
+                out!("{l}");
+            }
         }
-        let s = &self.style;
+    }
+
+    fn summary(&self, r: &DeployReport, s: &Style) -> Vec<String> {
+        let mut out = Vec::new();
         if r.dry_run {
+            let plan = PlanView {
+                added: &r.plan.added,
+                changed: &r.plan.changed,
+                deleted: &r.plan.deleted,
+                kept_ignored: &r.plan.kept_ignored,
+                unchanged: r.plan.unchanged,
+                bytes: r.plan.bytes_to_send,
+            };
+            if !self.json {
+                out.extend(self.plan(&plan));
+            }
             let visibility = match (r.settings.visibility, r.settings.private) {
                 (Some(v), _) => v.as_str(),
                 (None, Some(true)) => "private",
@@ -350,35 +432,33 @@ impl DeployPrinter {
                 if !r.settings.variables.is_empty() {
                     what.push(format!("variables {}", r.settings.variables.join(", ")));
                 }
-                self.line(&format!("Would create {visibility} Space {} ({})", r.space, what.join("; ")));
+                out.push(format!("Would create {visibility} Space {} ({})", r.space, what.join("; ")));
             }
-            self.line(&format!("{} dry run: nothing was changed.", s.bold("✓")));
-            return;
+            out.push(format!("{} dry run: nothing was changed.", s.bold("✓")));
+            return out;
         }
         match &r.outcome {
-            Some(WaitOutcome::Running { .. }) => {
-                self.line(&format!("{} {} is running: {}", s.paint("1;32", "✓"), r.space, r.url))
-            }
+            Some(WaitOutcome::Running { .. }) => out.push(format!("{} {} is running: {}", s.paint("1;32", "✓"), r.space, r.url)),
             Some(WaitOutcome::Failed { stage, error_message, log, tail, .. }) => {
-                self.line(&format!("{} {} ended in {}", s.paint("1;31", "✗"), r.space, s.bold(stage)));
+                out.push(format!("{} {} ended in {}", s.paint("1;31", "✗"), r.space, s.bold(stage)));
                 if let Some(m) = error_message {
-                    self.line(&format!("  {m}"));
+                    out.push(format!("  {m}"));
                 }
                 if !tail.is_empty() {
                     let which = log.map(|k| k.as_str()).unwrap_or("build");
-                    self.line(&format!("Last {} lines of the {which} log:", tail.len()));
+                    out.push(format!("Last {} lines of the {which} log:", tail.len()));
                     for l in tail {
-                        self.line(&format!("  {}", l.text()));
+                        out.push(format!("  {}", l.text()));
                     }
                 }
                 let flag = if matches!(log, Some(spacesmith_hub::LogKind::Build)) { " --build" } else { "" };
-                self.line(&format!("  {} spacesmith logs {}{flag}", s.dim("more:"), r.space));
+                out.push(format!("  {} spacesmith logs {}{flag}", s.dim("more:"), r.space));
             }
             Some(WaitOutcome::NotRebuilt { stage, commit, built, accepted, waited, .. }) => {
                 let short = &commit[..commit.len().min(7)];
                 let from = built.as_deref().map(|b| format!(" (commit {b})")).unwrap_or_default();
                 if *accepted {
-                    self.line(&format!(
+                    out.push(format!(
                         "{} {} is running: {} (the Hub started no build for the README-only commit {short} in {}s; the app is the previous build{from})",
                         s.paint("1;32", "✓"),
                         r.space,
@@ -386,14 +466,14 @@ impl DeployPrinter {
                         waited.as_secs()
                     ));
                 } else {
-                    self.line(&format!(
+                    out.push(format!(
                         "{} the Hub started no build for commit {short} in {}s: {} is still {} from the previous build{from}",
                         s.paint("1;31", "✗"),
                         waited.as_secs(),
                         r.space,
                         s.bold(stage)
                     ));
-                    self.line(&format!(
+                    out.push(format!(
                         "  {} rebuild it with `spacesmith space restart --factory {}`, then check `spacesmith logs {} --build`",
                         s.dim("fix:"),
                         r.space,
@@ -402,21 +482,42 @@ impl DeployPrinter {
                 }
             }
             Some(WaitOutcome::TimedOut { stage, waited }) => {
-                self.line(&format!(
+                out.push(format!(
                     "{} {} is still {} after {}s: stopped waiting",
                     s.paint("1;33", "…"),
                     r.space,
                     stage,
                     waited.as_secs()
                 ));
-                self.line(&format!("  {} spacesmith logs {} --build --follow", s.dim("watch:"), r.space));
+                out.push(format!("  {} spacesmith logs {} --build --follow", s.dim("watch:"), r.space));
             }
             None => {
                 let why = r.not_waited.as_deref().unwrap_or("not waiting");
-                self.line(&format!("{} deployed to {} ({why}): {}", s.paint("1;32", "✓"), r.space, r.url));
+                out.push(format!("{} deployed to {} ({why}): {}", s.paint("1;32", "✓"), r.space, r.url));
             }
         }
+        match &r.commit {
+            Some(c) => {
+                let short = &c.oid[..c.oid.len().min(7)];
+                out.push(format!("  {} {short} {}", s.dim("commit"), c.url));
+                if let Some(pr) = &c.pr_url {
+                    out.push(format!("  {} {pr}", s.dim("pull request")));
+                }
+            }
+            None => out.push(format!("  {} none: the Space already had these files", s.dim("commit"))),
+        }
+        out
     }
+}
+
+/// The plan as both the live event and the dry run's report give it.
+struct PlanView<'a> {
+    added: &'a [String],
+    changed: &'a [String],
+    deleted: &'a [String],
+    kept_ignored: &'a [String],
+    unchanged: usize,
+    bytes: u64,
 }
 
 impl DeployObserver for DeployPrinter {
@@ -424,17 +525,20 @@ impl DeployObserver for DeployPrinter {
         let s = &self.style;
         match e {
             DeployEvent::Validated(v) => {
-                if !v.findings.is_empty() {
-                    for f in &v.findings {
-                        let location = match (&f.path, f.line) {
-                            (Some(p), Some(l)) => format!("{p}:{l}: "),
-                            (Some(p), None) => format!("{p}: "),
-                            _ => String::new(),
-                        };
-                        self.line(&format!("{}{}[{}]: {}", s.bold(&location), s.severity(f.severity), f.rule, f.message));
-                        if let Some(fix) = &f.fix {
-                            self.line(&format!("    {} {fix}", s.dim("fix:")));
-                        }
+                for f in &v.findings {
+                    let location = match (&f.path, f.line) {
+                        (Some(p), Some(l)) => format!("{p}:{l}: "),
+                        (Some(p), None) => format!("{p}: "),
+                        _ => String::new(),
+                    };
+                    // Errors and warnings print with -q too: they may be why the deploy stops.
+                    let print = |t: &str| match f.severity {
+                        Severity::Info => self.line(t),
+                        _ => self.progress.print(t),
+                    };
+                    print(&format!("{}{}[{}]: {}", s.bold(&location), s.severity(f.severity), f.rule, f.message));
+                    if let Some(fix) = &f.fix {
+                        print(&format!("    {} {fix}", s.dim("fix:")));
                     }
                 }
                 self.line(&format!("Validated: {}, {}", plural(v.errors, "error"), plural(v.warnings, "warning")));
@@ -454,39 +558,65 @@ impl DeployObserver for DeployPrinter {
                     self.line(&format!("Updated the Space: {}", parts.join("; ")));
                 }
             }
-            DeployEvent::Planned(p) => self.plan(p),
+            // A dry run's plan is its result: `finish` prints it on stdout.
+            DeployEvent::Planned(_) if self.dry_run && !self.json => {}
+            DeployEvent::Planned(p) => {
+                let added: Vec<String> = p.added.iter().map(|f| f.path.clone()).collect();
+                let changed: Vec<String> = p.changed.iter().map(|f| f.path.clone()).collect();
+                let view = PlanView {
+                    added: &added,
+                    changed: &changed,
+                    deleted: &p.deleted,
+                    kept_ignored: &p.kept_ignored,
+                    unchanged: p.unchanged.len(),
+                    bytes: p.bytes_to_send(),
+                };
+                for l in self.plan(&view) {
+                    self.line(&l);
+                }
+            }
             DeployEvent::Upload(u) => match u {
                 UploadEvent::Classified { regular, lfs, ignored } => {
                     let ign = if ignored > 0 { format!(", {ignored} ignored by the Space's .gitignore") } else { String::new() };
-                    self.progress(&format!("Uploading {regular} inline and {lfs} LFS file(s){ign}…"));
+                    self.progress.step(&format!("Uploading {regular} inline and {lfs} LFS file(s){ign}…"));
                 }
-                UploadEvent::LfsProgress { done, total } => {
-                    self.progress(&format!("Uploading LFS: {} / {}", human_bytes(done), human_bytes(total)))
+                UploadEvent::LfsProgress { done, total } => self.progress.bytes(done, total),
+                UploadEvent::Committing { ops } => self.progress.step(&format!("Committing {ops} change(s)…")),
+            },
+            DeployEvent::Uploaded(u) => {
+                self.progress.clear();
+                match &u.commit {
+                    Some(c) => self.line(&format!(
+                        "Committed {} ({} inline file(s), {}; {} LFS file(s), {} sent): {}",
+                        &c.oid[..c.oid.len().min(7)],
+                        u.regular_files,
+                        human_bytes(u.regular_bytes),
+                        u.lfs_files,
+                        human_bytes(u.lfs_bytes_uploaded),
+                        c.pr_url.as_deref().unwrap_or(&c.url)
+                    )),
+                    None => self.line("Nothing to upload: the Space already has these files."),
                 }
-                UploadEvent::Committing { ops } => self.progress(&format!("Committing {ops} change(s)…")),
-            },
-            DeployEvent::Uploaded(u) => match &u.commit {
-                Some(c) => self.line(&format!(
-                    "Committed {} ({} inline file(s), {}; {} LFS file(s), {} sent): {}",
-                    &c.oid[..c.oid.len().min(7)],
-                    u.regular_files,
-                    human_bytes(u.regular_bytes),
-                    u.lfs_files,
-                    human_bytes(u.lfs_bytes_uploaded),
-                    c.pr_url.as_deref().unwrap_or(&c.url)
-                )),
-                None => self.line("Nothing to upload: the Space already has these files."),
-            },
+            }
             DeployEvent::Secrets(list) => self.secrets(list),
-            DeployEvent::Waiting { timeout } => self
-                .line(&format!("\nWaiting for the Space to build and start (up to {})…", human_secs(timeout.as_secs() as i64))),
-            DeployEvent::Watch(WatchEvent::Stage(rt)) => self.line(&s.bold(&format!("── {} ──", rt.stage))),
+            DeployEvent::Waiting { timeout } => {
+                let what = format!("Waiting for the Space to build and start (up to {})", human_secs(timeout.as_secs() as i64));
+                match self.progress.mode() {
+                    progress::Mode::Bars { .. } => self.progress.wait(&what, "…"),
+                    _ => self.line(&format!("\n{what}…")),
+                }
+            }
+            DeployEvent::Watch(WatchEvent::Stage(rt)) => {
+                self.line(&s.bold(&format!("── {} ──", rt.stage)));
+                self.progress.wait("", &rt.stage);
+            }
             DeployEvent::Watch(WatchEvent::AwaitingBuild { commit, stage, built }) => {
                 let from = built.map(|b| format!(", commit {b}")).unwrap_or_default();
-                self.line(&s.dim(&format!(
-                    "   {stage} is the previous build's{from}: waiting for the Hub to start building {}",
-                    &commit[..commit.len().min(7)]
-                )))
+                let short = &commit[..commit.len().min(7)];
+                self.line(
+                    &s.dim(&format!("   {stage} is the previous build's{from}: waiting for the Hub to start building {short}")),
+                );
+                self.progress.wait("", &format!("{stage} (previous build); waiting for the build of {short}"));
             }
             DeployEvent::Watch(WatchEvent::Log(kind, l)) => {
                 self.line(&format!("{} {}", s.dim(&format!("[{}]", kind.as_str())), l.text()))
@@ -517,36 +647,38 @@ impl LogPrinter {
     }
 }
 
+/// Names and set/missing status are the result (values are never known here); how to set one is advice.
 pub fn secrets_report(r: &SecretsReport, as_json: bool) {
     if as_json {
         json(r);
         return;
     }
+    let o = Style::stdout();
     let s = Style::stderr();
     if !r.updated.is_empty() {
-        eprintln!("Set on {}: {}", r.space, r.updated.join(", "));
+        out!("Set on {}: {}", r.space, r.updated.join(", "));
     }
     if r.needed.is_empty() {
-        eprintln!("The project's code references no secrets.");
+        out!("The project's code references no secrets.");
     } else {
-        eprintln!("{}", s.bold(&format!("Secrets the project needs ({}):", r.space)));
+        out!("{}", o.bold(&format!("Secrets the project needs ({}):", r.space)));
         for st in &r.needed {
             let need = if st.required { "required" } else { "optional" };
-            let state = if st.set { s.paint("32", "set") } else { s.paint("1;33", "missing") };
-            eprintln!("  {}  {}, {}: {}  ({})", s.bold(&st.name), st.stage.label(), need, state, st.found_in.join(", "));
+            let state = if st.set { o.paint("32", "set") } else { o.paint("1;33", "missing") };
+            out!("  {}  {}, {}: {}  ({})", o.bold(&st.name), st.stage.label(), need, state, st.found_in.join(", "));
             if !st.set {
-                eprintln!("    {} {}", s.dim("how:"), st.how);
+                note!("    {} {}: {}", s.dim("how:"), st.name, st.how);
             }
         }
     }
     let others: Vec<&String> = r.set.iter().filter(|k| !r.needed.iter().any(|n| &n.name == *k)).collect();
     if !others.is_empty() {
-        eprintln!("Also set on the Space: {}", others.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "));
+        out!("Also set on the Space: {}", others.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "));
     }
     if r.missing.is_empty() {
-        eprintln!("{} nothing missing", s.paint("1;32", "✓"));
+        out!("{} nothing missing", o.paint("1;32", "✓"));
     } else {
-        eprintln!("{} missing: {}", s.paint("1;33", "!"), r.missing.join(", "));
+        out!("{} missing: {}", o.paint("1;33", "!"), r.missing.join(", "));
     }
 }
 
@@ -567,16 +699,16 @@ pub fn space_status(st: &SpaceStatus, as_json: bool) {
         json(st);
         return;
     }
-    let s = Style::stderr();
+    let s = Style::stdout();
     let vis = if st.private { "private" } else { "public" };
     let sdk = st.sdk.as_deref().unwrap_or("unknown sdk");
-    eprintln!("{} ({vis}, {sdk}): {}", s.bold(&st.space), runtime_line(&st.runtime));
-    eprintln!("  {}", st.url);
+    out!("{} ({vis}, {sdk}): {}", s.bold(&st.space), runtime_line(&st.runtime));
+    out!("  {}", st.url);
     if st.runtime.dev_mode == Some(true) {
-        eprintln!("  dev mode on");
+        out!("  dev mode on");
     }
     for v in st.runtime.volumes() {
-        eprintln!("  volume {}", v.to_uri());
+        out!("  volume {}", v.to_uri());
     }
 }
 
@@ -585,8 +717,8 @@ pub fn runtime(space: &SpaceId, verb: &str, rt: &SpaceRuntime, as_json: bool) {
         json(&serde_json::json!({ "success": true, "space": space.to_string(), "runtime": rt }));
         return;
     }
-    let s = Style::stderr();
-    eprintln!("{} {verb} {}: now {}", s.paint("1;32", "✓"), s.bold(&space.to_string()), runtime_line(rt));
+    let s = Style::stdout();
+    out!("{} {verb} {}: now {}", s.paint("1;32", "✓"), s.bold(&space.to_string()), runtime_line(rt));
 }
 
 pub fn deleted(space: &SpaceId, as_json: bool) {
@@ -594,18 +726,27 @@ pub fn deleted(space: &SpaceId, as_json: bool) {
         json(&serde_json::json!({ "success": true, "space": space.to_string(), "deleted": true }));
         return;
     }
-    eprintln!("Deleted {space}.");
+    out!("Deleted {space}.");
 }
 
 /// `dev`: human progress and the app's prefixed lines on stderr; with --json, one event per line on stdout.
+/// On a terminal, installs and builds run under a spinner (their tool output above it), and so does the
+/// wait for the app to answer; `-q` keeps only the app's own lines and what went wrong.
 pub struct DevPrinter {
     json: bool,
     style: Style,
+    progress: Progress,
+    port: std::sync::atomic::AtomicU16,
 }
 
 impl DevPrinter {
     pub fn new(json: bool) -> Self {
-        DevPrinter { json, style: Style::stderr() }
+        DevPrinter {
+            json,
+            style: Style::stderr(),
+            progress: Progress::new(progress::Mode::detect(quiet())),
+            port: Default::default(),
+        }
     }
 
     fn emit(&self, value: serde_json::Value) {
@@ -616,6 +757,18 @@ impl DevPrinter {
             let _ = out.flush();
         }
     }
+
+    /// A step that is over: the spinner goes, the line stays (silenced by `-q`).
+    fn done(&self, text: &str) {
+        self.progress.clear();
+        self.progress.line(text);
+    }
+
+    /// What the user must see, also with `-q`.
+    fn always(&self, text: &str) {
+        self.progress.clear();
+        self.progress.print(text);
+    }
 }
 
 impl DevObserver for DevPrinter {
@@ -624,54 +777,61 @@ impl DevObserver for DevPrinter {
         match e {
             DevEvent::Plan(p) => {
                 let how = if p.docker { "in Docker" } else { "locally" };
-                eprintln!("Running {} ({}, {}) {how} on port {}", s.bold(&p.title), p.sdk, p.space_id, p.port);
-                eprintln!("  {} {}", s.dim("command:"), p.command.join(" "));
+                self.port.store(p.port, Ordering::Relaxed);
+                self.done(&format!("Running {} ({}, {}) {how} on port {}", s.bold(&p.title), p.sdk, p.space_id, p.port));
+                self.progress.line(&format!("  {} {}", s.dim("command:"), p.command.join(" ")));
                 if let Some(f) = &p.env_file {
                     let names = if p.env_names.is_empty() { "none".to_string() } else { p.env_names.join(", ") };
-                    eprintln!("  secrets/variables from {}: {names}", f.display());
+                    self.progress.line(&format!("  secrets/variables from {}: {names}", f.display()));
                 }
                 self.emit(serde_json::json!({ "event": "plan", "plan": p }));
             }
             DevEvent::Venv { path, created } => {
                 let verb = if created { "Created" } else { "Using" };
-                eprintln!("{verb} the virtualenv {}", path.display());
+                self.done(&format!("{verb} the virtualenv {}", path.display()));
                 self.emit(serde_json::json!({ "event": "venv", "path": path, "created": created }));
             }
             DevEvent::Installing { what } => {
-                eprintln!("Installing {} …", what.join(" "));
+                self.progress.step(&format!("Installing {} …", what.join(" ")));
                 self.emit(serde_json::json!({ "event": "installing", "what": what }));
             }
             DevEvent::UpToDate => {
-                eprintln!("Requirements are installed (unchanged since the last install).");
+                self.done("Requirements are installed (unchanged since the last install).");
                 self.emit(serde_json::json!({ "event": "installed", "up_to_date": true }));
             }
             DevEvent::Building { image } => {
-                eprintln!("Building the image {image} …");
+                self.progress.step(&format!("Building the image {image} …"));
                 self.emit(serde_json::json!({ "event": "building", "image": image }));
             }
             DevEvent::BuildCommand { command } => {
-                eprintln!("Running the build (app_build_command): {command} …");
+                self.progress.step(&format!("Running the build (app_build_command): {command} …"));
                 self.emit(serde_json::json!({ "event": "build", "command": command }));
             }
-            DevEvent::Log { source, line } => eprintln!("{} {line}", s.dim(&format!("[{source}]"))),
+            // The app's own output is why dev runs: printed with -q too; the tools' is progress.
+            DevEvent::Log { source, line } => {
+                let text = format!("{} {line}", s.dim(&format!("[{source}]")));
+                if source == "app" { self.progress.print(&text) } else { self.progress.line(&text) }
+            }
             DevEvent::Started { pid } => {
-                eprintln!("Started (pid {pid}); Ctrl-C stops it.");
+                self.done(&format!("Started (pid {pid}); Ctrl-C stops it."));
+                let port = self.port.load(Ordering::Relaxed);
+                self.progress.wait(&format!("Waiting for the app to answer on port {port}"), "starting");
                 self.emit(serde_json::json!({ "event": "started", "pid": pid }));
             }
             DevEvent::Ready { url } => {
-                eprintln!("{} answers on {url}", s.paint("1;32", "✓"));
+                self.always(&format!("{} answers on {url}", s.paint("1;32", "✓")));
                 self.emit(serde_json::json!({ "event": "ready", "url": url }));
             }
             DevEvent::NotReady { waited } => {
-                eprintln!(
+                self.always(&format!(
                     "{} nothing answers on the port after {}s; the app keeps running (is it listening on 0.0.0.0:$PORT?)",
                     s.paint("1;33", "!"),
                     waited.as_secs()
-                );
+                ));
                 self.emit(serde_json::json!({ "event": "not_ready", "waited_s": waited.as_secs() }));
             }
             DevEvent::Stopping { signal } => {
-                eprintln!("Stopping ({signal}) …");
+                self.done(&format!("Stopping ({signal}) …"));
                 self.emit(serde_json::json!({ "event": "stopping", "signal": signal }));
             }
             DevEvent::Exited { code, signal, stopped, ready } => {
@@ -681,11 +841,11 @@ impl DevObserver for DevPrinter {
                     _ => "unknown status".into(),
                 };
                 if stopped {
-                    eprintln!("Stopped ({how}).");
+                    self.done(&format!("Stopped ({how})."));
                 } else if !ready {
-                    eprintln!("{} the app exited ({how}) before answering on its port", s.paint("1;31", "✗"));
+                    self.always(&format!("{} the app exited ({how}) before answering on its port", s.paint("1;31", "✗")));
                 } else {
-                    eprintln!("The app exited ({how}).");
+                    self.always(&format!("The app exited ({how})."));
                 }
                 self.emit(serde_json::json!({ "event": "exited", "code": code, "signal": signal, "stopped": stopped }));
             }
@@ -693,32 +853,35 @@ impl DevObserver for DevPrinter {
     }
 }
 
+/// The crate and its files are the result; the next steps are advice.
 pub fn plugin_new(r: &KitReport, as_json: bool) {
     if as_json {
         json(r);
         return;
     }
-    let s = Style::stderr();
-    eprintln!(
+    let o = Style::stdout();
+    out!(
         "Created the plugin crate {} ({}, --sdk {}), using the SDK at {}:",
-        s.bold(&r.dir.display().to_string()),
+        o.bold(&r.dir.display().to_string()),
         r.package,
         r.sdk_id,
         r.sdk_path.display()
     );
     for f in &r.files {
-        eprintln!("  {}", f.path);
+        out!("  {}", f.path);
     }
-    eprintln!("{}", s.bold("Next:"));
+    let s = Style::stderr();
+    note!("{}", s.bold("Next:"));
     for (i, step) in r.next.iter().enumerate() {
-        eprintln!("  {}. {step}", i + 1);
+        note!("  {}. {step}", i + 1);
     }
 }
 
+/// One plugin, on stdout (part of `plugin info` and `plugin install`'s result).
 fn plugin_lines(s: &Style, p: &PluginView) {
-    eprintln!("{} {} — {} ({})", s.bold(&p.sdk_id), p.version, p.name, p.kind);
-    eprintln!("    {}", p.description);
-    eprintln!(
+    out!("{} {} — {} ({})", s.bold(&p.sdk_id), p.version, p.name, p.kind);
+    out!("    {}", p.description);
+    out!(
         "    {} {}  {} {}",
         s.dim("contract:"),
         p.contract,
@@ -726,25 +889,25 @@ fn plugin_lines(s: &Style, p: &PluginView) {
         if p.checks_sdks.is_empty() { "-".to_string() } else { p.checks_sdks.join(", ") }
     );
     if let Some(source) = &p.source {
-        eprintln!("    {} {source}", s.dim("source:"));
+        out!("    {} {source}", s.dim("source:"));
     }
-    eprintln!("    {} {}", s.dim("sha256:"), p.sha256);
+    out!("    {} {}", s.dim("sha256:"), p.sha256);
     if let Some(path) = &p.path {
-        eprintln!("    {} {}", s.dim("file:"), path.display());
+        out!("    {} {}", s.dim("file:"), path.display());
     }
     if p.capabilities.is_empty() && p.unknown_capabilities.is_empty() {
-        eprintln!("    {} none requested", s.dim("capabilities:"));
+        out!("    {} none requested", s.dim("capabilities:"));
     }
     for c in &p.capabilities {
         let state = if c.granted { s.paint("1;33", "GRANTED") } else { "not granted".to_string() };
-        eprintln!("    {} {} — {state}: {} (it gives {})", s.dim("capability:"), c.name.name(), c.why, c.gives);
+        out!("    {} {} — {state}: {} (it gives {})", s.dim("capability:"), c.name.name(), c.why, c.gives);
     }
     for c in &p.unknown_capabilities {
-        eprintln!("    {} {c} — unknown to this spacesmith, cannot be granted", s.dim("capability:"));
+        out!("    {} {c} — unknown to this spacesmith, cannot be granted", s.dim("capability:"));
     }
     let user = &p.user_limits;
     let mark = |set: bool| if set { " (set by you)" } else { "" };
-    eprintln!(
+    out!(
         "    {} memory {} MiB{}, {} ms per call{}, output {} MiB{}",
         s.dim("limits:"),
         p.limits.memory_mib,
@@ -761,42 +924,47 @@ pub fn plugin_install(r: &InstallReport, as_json: bool) {
         json(r);
         return;
     }
-    let s = Style::stderr();
+    let o = Style::stdout();
     let verb = match &r.replaced {
         Some(old) => format!("Replaced {old} with"),
         None => "Installed".to_string(),
     };
-    eprintln!(
+    out!(
         "{verb} {} {} (sha256 {}{}).",
-        s.bold(&r.plugin.sdk_id),
+        o.bold(&r.plugin.sdk_id),
         r.plugin.version,
         r.plugin.sha256,
         if r.pinned { ", matches the pin" } else { "" }
     );
-    plugin_lines(&s, &r.plugin);
+    plugin_lines(&o, &r.plugin);
+    let s = Style::stderr();
     for n in &r.notices {
-        eprintln!("  {} {n}", s.paint("1;36", "note:"));
+        note!("  {} {n}", s.paint("1;36", "note:"));
     }
-    eprintln!("Use it: spacesmith new DIR --sdk {}", r.plugin.sdk_id);
+    note!("Use it: spacesmith new DIR --sdk {}", r.plugin.sdk_id);
 }
 
+/// One line per plugin on stdout (`plugin list | grep`); unreadable entries are warnings on stderr.
 pub fn plugin_list(r: &ListReport, as_json: bool) {
     if as_json {
         json(r);
         return;
     }
-    let s = Style::stderr();
+    let o = Style::stdout();
     for p in &r.plugins {
         let grants: Vec<&str> = p.capabilities.iter().filter(|c| c.granted).map(|c| c.name.name()).collect();
         let extra = if grants.is_empty() { String::new() } else { format!("  granted: {}", grants.join(", ")) };
-        eprintln!("{:<12} {:<9} {:<9} {}{extra}", s.bold(&p.sdk_id), p.version, p.kind, p.name);
+        // Padding is computed on the plain id: escape codes would throw the columns off.
+        let id = format!("{:<12}", p.sdk_id);
+        out!("{} {:<9} {:<9} {}{extra}", o.bold(&id), p.version, p.kind, p.name);
     }
+    let s = Style::stderr();
     for b in &r.broken {
-        eprintln!("{} {b}", s.paint("1;33", "unreadable:"));
+        warning!("{} {b}", s.paint("1;33", "unreadable:"));
     }
     match &r.directory {
-        Some(d) => eprintln!("{}", s.dim(&format!("Installed plugins live in {}.", d.display()))),
-        None => eprintln!("{}", s.dim("No data directory (set SPACESMITH_DATA_DIR to install plugins).")),
+        Some(d) => note!("{}", s.dim(&format!("Installed plugins live in {}.", d.display()))),
+        None => note!("{}", s.dim("No data directory (set SPACESMITH_DATA_DIR to install plugins).")),
     }
 }
 
@@ -805,11 +973,11 @@ pub fn plugin_info(r: &InfoReport, as_json: bool) {
         json(r);
         return;
     }
-    let s = Style::stderr();
+    let s = Style::stdout();
     plugin_lines(&s, &r.plugin);
     match r.verified {
-        Some(true) => eprintln!("    {} the file matches its recorded sha256", s.dim("verified:")),
-        Some(false) => eprintln!(
+        Some(true) => out!("    {} the file matches its recorded sha256", s.dim("verified:")),
+        Some(false) => out!(
             "    {} {} — the file is missing or changed since installation; it will not run. Reinstall it.",
             s.dim("verified:"),
             s.paint("1;31", "NO")
@@ -817,13 +985,13 @@ pub fn plugin_info(r: &InfoReport, as_json: bool) {
         None => {}
     }
     match (&r.rules, &r.rules_error) {
-        (Some(n), _) => eprintln!("    {} {n}", s.dim("rules:")),
-        (None, Some(e)) => eprintln!("    {} {} {e}", s.dim("rules:"), s.paint("1;31", "failed:")),
+        (Some(n), _) => out!("    {} {n}", s.dim("rules:")),
+        (None, Some(e)) => out!("    {} {} {e}", s.dim("rules:"), s.paint("1;31", "failed:")),
         (None, None) => {}
     }
     for o in &r.options {
         let default = o.default.as_ref().map(|d| format!(" [default: {d}]")).unwrap_or_default();
-        eprintln!("    {} --{} {}{default}", s.dim("option:"), o.name, o.help);
+        out!("    {} --{} {}{default}", s.dim("option:"), o.name, o.help);
     }
 }
 
@@ -832,5 +1000,12 @@ pub fn plugin_removed(r: &RemoveReport, as_json: bool) {
         json(r);
         return;
     }
-    eprintln!("Removed {} {} ({}).", r.sdk_id, r.version, r.removed.display());
+    out!("Removed {} {} ({}).", r.sdk_id, r.version, r.removed.display());
+}
+
+/// Files a command wrote (`man --dir`), one path a line.
+pub fn files_written(paths: &[std::path::PathBuf]) {
+    for p in paths {
+        out!("{}", p.display());
+    }
 }

@@ -1,19 +1,18 @@
-//! `space dev-mode|duplicate|visibility|volumes`: parse, call [`SpaceAdmin`], print (JSON on stdout with
-//! `--json`, human text on stderr).
+//! `space dev-mode|duplicate|visibility|volumes`: parse, call [`SpaceAdmin`], print (the result on stdout,
+//! human or JSON; advice on stderr).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand, ValueEnum};
-use serde::Serialize;
 use spacesmith_hub::{SpaceId, Visibility, Volume};
 
-use super::Hub;
-use super::output;
+use super::connect;
+use super::output::{self, Style, json, note, out, warning};
+use crate::app::App;
 use crate::deploy::parse_sleep_time;
-use crate::error::{AppError, Exit};
-use crate::hardware::HubHardware;
+use crate::error::{AppError, ErrorCode, Exit};
 use crate::secrets;
 use crate::space::{DuplicateReport, DuplicateRequest, SpaceAdmin, SpaceManager, VolumeView, VolumesReport};
 
@@ -147,7 +146,7 @@ fn parse_volumes(specs: &[String]) -> Result<Vec<Volume>, AppError> {
         .iter()
         .map(|s| {
             Volume::parse_uri(s).map_err(|e| {
-                AppError::usage("BAD_VOLUME", format!("invalid volume: {e}"))
+                AppError::new(ErrorCode::BadVolume, format!("invalid volume: {e}"))
                     .hint("Write it as hf://[TYPE/]OWNER/NAME[@REV][/PATH]:/MOUNT[:ro|:rw], e.g. hf://datasets/alice/data:/data")
             })
         })
@@ -163,12 +162,12 @@ pub fn visibility_of(public: bool, protected: bool) -> Visibility {
     }
 }
 
-pub fn run(cmd: AdminCommand) -> Result<Exit, AppError> {
+pub fn run(cmd: AdminCommand, app: &App) -> Result<Exit, AppError> {
     match cmd {
         AdminCommand::DevMode(a) => {
             let space = SpaceId::parse(&a.space)?;
             let on = matches!(a.state, OnOff::On);
-            let rt = manager()?.dev_mode(&space, on)?;
+            let rt = manager(app)?.dev_mode(&space, on)?;
             output::runtime(&space, if on { "dev mode turned on for" } else { "dev mode turned off for" }, &rt, a.json);
         }
         AdminCommand::Duplicate(a) => {
@@ -184,7 +183,7 @@ pub fn run(cmd: AdminCommand) -> Result<Exit, AppError> {
                 secrets: secrets::collect_secrets(&a.secrets, &files, &|k| std::env::var(k).ok())?,
                 variables: secrets::collect_variables(&a.variables)?,
             };
-            print_duplicate(&manager()?.duplicate(&req)?, a.json);
+            print_duplicate(&manager(app)?.duplicate(&req)?, a.json);
         }
         AdminCommand::Visibility(a) => {
             let space = SpaceId::parse(&a.space)?;
@@ -193,7 +192,7 @@ pub fn run(cmd: AdminCommand) -> Result<Exit, AppError> {
                 VisibilityArg::Private => Visibility::Private,
                 VisibilityArg::Protected => Visibility::Protected,
             };
-            let r = manager()?.set_visibility(&space, v)?;
+            let r = manager(app)?.set_visibility(&space, v)?;
             if a.json {
                 json(&r);
             } else {
@@ -202,58 +201,54 @@ pub fn run(cmd: AdminCommand) -> Result<Exit, AppError> {
                     Visibility::Private => "only you can see its files and use its app",
                     Visibility::Protected => "its files are private, its app is public",
                 };
-                eprintln!("{} {space} is now {v}: {what}.", check());
+                out!("{} {space} is now {v}: {what}.", check());
             }
         }
         AdminCommand::Volumes(a) => match a.action {
             None => {
                 let space = SpaceId::parse(a.space.as_deref().unwrap_or_default())?;
-                print_volumes(&manager()?.volumes(&space)?, None, a.json);
+                print_volumes(&manager(app)?.volumes(&space)?, None, a.json);
             }
             Some(VolumesAction::Set { space, volumes, yes, json }) => {
                 let space = SpaceId::parse(&space)?;
                 let volumes = parse_volumes(&volumes)?;
-                print_volumes(&manager()?.set_volumes(&space, &volumes, yes)?, Some("Set the volumes of"), json);
+                print_volumes(&manager(app)?.set_volumes(&space, &volumes, yes)?, Some("Set the volumes of"), json);
             }
             Some(VolumesAction::Delete { space, yes, json }) => {
                 let space = SpaceId::parse(&space)?;
                 if !yes {
                     // Asked before any request: nothing is read or changed without --yes.
-                    return Err(AppError::usage("CONFIRMATION_REQUIRED", format!("removing the volumes of {space} needs --yes"))
-                        .hint(format!(
-                            "Run `spacesmith space volumes delete {space} --yes`; the buckets and repos themselves are kept."
-                        )));
+                    return Err(AppError::new(
+                        ErrorCode::ConfirmationRequired,
+                        format!("removing the volumes of {space} needs --yes"),
+                    )
+                    .hint(format!(
+                        "Run `spacesmith space volumes delete {space} --yes`; the buckets and repos themselves are kept."
+                    )));
                 }
-                print_volumes(&manager()?.delete_volumes(&space, yes)?, Some("Removed the volumes of"), json);
+                print_volumes(&manager(app)?.delete_volumes(&space, yes)?, Some("Removed the volumes of"), json);
             }
         },
     }
     Ok(Exit::Ok)
 }
 
-fn manager() -> Result<SpaceManager, AppError> {
-    let hub = Hub::connect()?;
-    let hardware = Arc::new(HubHardware::new(Some(hub.api.clone())));
-    Ok(SpaceManager::new(hub.api, hardware))
+fn manager(app: &App) -> Result<Arc<SpaceManager>, AppError> {
+    Ok(connect(app)?.spaces)
 }
 
-fn json<T: Serialize>(value: &T) {
-    let mut out = std::io::stdout().lock();
-    let _ = serde_json::to_writer_pretty(&mut out, value);
-    let _ = writeln!(out);
+/// The ✓ of a result line (stdout).
+fn check() -> String {
+    Style::stdout().paint("1;32", "✓")
 }
 
-fn check() -> &'static str {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    if color { "\x1b[1;32m✓\x1b[0m" } else { "✓" }
-}
-
+/// The copy and what it got are the result; what is left to do is advice.
 fn print_duplicate(r: &DuplicateReport, as_json: bool) {
     if as_json {
         json(r);
         return;
     }
-    eprintln!("{} Duplicated {} to {} ({}): {}", check(), r.from, r.to, r.visibility, r.url);
+    out!("{} Duplicated {} to {} ({}): {}", check(), r.from, r.to, r.visibility, r.url);
     let mut set = Vec::new();
     set.extend(r.hardware.as_ref().map(|h| format!("hardware {h}")));
     if !r.secrets.is_empty() {
@@ -263,20 +258,21 @@ fn print_duplicate(r: &DuplicateReport, as_json: bool) {
         set.push(format!("variables {}", r.variables.join(", ")));
     }
     if !set.is_empty() {
-        eprintln!("  with {}", set.join("; "));
+        out!("  with {}", set.join("; "));
     }
     if r.files_copy_pending {
-        eprintln!("  The Hub is still copying large files; the first build waits for them.");
+        note!("The Hub is still copying large files; the first build waits for them.");
     }
     if !r.missing_secrets.is_empty() {
-        eprintln!(
+        // The copy will not work without them: said even with -q.
+        warning!(
             "! {} has secrets the copy did not get (values are never copied): {}. Set them with `spacesmith secrets --space {} --set KEY`.",
             r.from,
             r.missing_secrets.join(", "),
             r.to
         );
     }
-    eprintln!("  Follow its build with `spacesmith logs {} --build --follow`.", r.to);
+    note!("Follow its build with `spacesmith logs {} --build --follow`.", r.to);
 }
 
 fn print_volumes(r: &VolumesReport, done: Option<&str>, as_json: bool) {
@@ -289,17 +285,17 @@ fn print_volumes(r: &VolumesReport, done: Option<&str>, as_json: bool) {
         format!("  {}  ({} {}, {ro})", v.uri, v.volume.kind, v.volume.source)
     };
     if let Some(done) = done {
-        eprintln!("{} {done} {}.", check(), r.space);
+        out!("{} {done} {}.", check(), r.space);
         for v in &r.removed {
-            eprintln!("  unmounted {}", v.uri);
+            out!("  unmounted {}", v.uri);
         }
     }
     if r.volumes.is_empty() {
-        eprintln!("{} has no volumes.", r.space);
+        out!("{} has no volumes.", r.space);
     } else {
-        eprintln!("Volumes of {}:", r.space);
+        out!("Volumes of {}:", r.space);
         for v in &r.volumes {
-            eprintln!("{}", line(v));
+            out!("{}", line(v));
         }
     }
 }

@@ -76,6 +76,7 @@ fn warm_plugin_cache() {
             .env("SPACESMITH_CACHE_DIR", shared_cache())
             // No installed plugins: a directory that does not exist.
             .env("SPACESMITH_DATA_DIR", shared_cache().join("no-data"))
+            .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .status()
             .expect("spacesmith runs");

@@ -3,7 +3,8 @@
 # binary. This is the CI entry point and installs everything it needs:
 #   1. a virtualenv at <repo>/target/py-venv (created once, reused; override the interpreter with $PYTHON),
 #   2. pip install -r requirements.txt,
-#   3. cargo build --release -p hub-emulator (honours $CARGO_TARGET_DIR, default <repo>/target),
+#   3. cargo build --release -p hub-emulator -p spacesmith (honours $CARGO_TARGET_DIR, default <repo>/target;
+#      spacesmith for the gateway's OpenAPI check),
 #   4. pytest (extra arguments are passed through, e.g. `run.sh -k round_trip -x`).
 set -euo pipefail
 
@@ -29,8 +30,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --disable-pip-version-check --quiet -r "$here/requirements.txt"
 
-(cd "$root" && cargo build --release --locked -p hub-emulator)
+(cd "$root" && cargo build --release --locked -p hub-emulator -p spacesmith)
 export HUB_EMULATOR_BIN="$target/release/hub-emulator"
+export SPACESMITH_BIN="$target/release/spacesmith"
 
 cd "$here"
 exec "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"

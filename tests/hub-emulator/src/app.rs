@@ -77,6 +77,32 @@ pub struct Tunables {
     pub rebuild_delay_seconds: f64,
     /// Whether a commit that changes nothing but README.md starts a build (unverified on the Hub).
     pub readme_only_rebuilds: bool,
+    /// When an LFS upload's sha256 is checked.
+    pub lfs_verify: LfsVerify,
+}
+
+/// When the emulator checks an LFS upload's sha256 against its oid (its size is always checked on receipt).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LfsVerify {
+    /// As the bytes arrive: a mismatch is a 400 `BadDigest` to the PUT (or the multipart completion).
+    #[default]
+    Receipt,
+    /// A benchmark rig setting, not Hub behaviour: uploads are stored unhashed and checked when their
+    /// content is first read (a download, the build reading a file, an LFS batch naming the object again); a
+    /// mismatch drops the object and fails that read with `BadDigest`. It keeps the emulator's own sha256
+    /// pass out of an upload benchmark on a small machine.
+    Read,
+}
+
+impl LfsVerify {
+    pub fn parse(s: &str) -> Result<LfsVerify, String> {
+        match s {
+            "receipt" => Ok(LfsVerify::Receipt),
+            "read" => Ok(LfsVerify::Read),
+            other => Err(format!("--lfs-verify: expected receipt or read, got {other:?}")),
+        }
+    }
 }
 
 impl Default for Tunables {
@@ -93,6 +119,7 @@ impl Default for Tunables {
             rate_limit_window: 300,
             rebuild_delay_seconds: 0.0,
             readme_only_rebuilds: true,
+            lfs_verify: LfsVerify::Receipt,
         }
     }
 }

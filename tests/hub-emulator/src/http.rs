@@ -148,6 +148,9 @@ impl ApiError {
 
 impl From<io::Error> for ApiError {
     fn from(e: io::Error) -> Self {
+        if let Some(bad) = e.get_ref().and_then(|r| r.downcast_ref::<crate::store::BadDigest>()) {
+            return ApiError::new(StatusCode::BAD_REQUEST, "BadDigest", bad.0.clone());
+        }
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", format!("emulator I/O error: {e}"))
     }
 }

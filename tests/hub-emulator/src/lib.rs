@@ -24,7 +24,7 @@ mod sim;
 mod store;
 mod util;
 
-pub use app::{Config, RequestRecord, Tunables, UserSpec};
+pub use app::{Config, LfsVerify, RequestRecord, Tunables, UserSpec};
 pub use faults::{FaultKind, FaultRule};
 pub use server::{Emulator, Server, serve};
 
@@ -55,6 +55,8 @@ OPTIONS:
     --rate-limit-window SECS     rate-limit window (default 300)
     --rebuild-delay-seconds N    after a commit, the old stage stays this long before the build shows (default 0)
     --no-readme-only-rebuilds    a commit changing only README.md starts no build
+    --lfs-verify WHEN            receipt: check an LFS upload's sha256 as it arrives (default); read: when its
+                                 content is first read (a benchmark rig setting, not Hub behaviour)
     --fault JSON                 a fault rule (same JSON as POST /__emulator/faults); repeatable
     -h, --help                   this help
     -V, --version                version
@@ -125,6 +127,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, St
                 t.rebuild_delay_seconds = v;
             }
             "--no-readme-only-rebuilds" => t.readme_only_rebuilds = false,
+            "--lfs-verify" => t.lfs_verify = app::LfsVerify::parse(&value(&flag)?)?,
             "--fault" => {
                 let rule: FaultRule =
                     serde_json::from_str(&value(&flag)?).map_err(|e| format!("--fault: invalid JSON rule: {e}"))?;

@@ -5,6 +5,10 @@
 //!   never copied), so receiving a large LFS upload costs only the socket read and the sha256;
 //! - **disk** (`--data-dir`): `blobs/ab/<sha256>` files, written through `tmp/` and renamed into place, so they
 //!   survive restarts.
+//!
+//! With `--lfs-verify read` (a benchmark rig setting) an LFS upload is kept as *unchecked* (in memory, or its
+//! file left in `tmp/`, so a restart forgets it) until its content is first read; [`BlobStore::check`] then
+//! hashes it and either stores it as a blob or drops it and fails the read.
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -59,9 +63,32 @@ enum Backend {
     Mem { blobs: Mutex<HashMap<String, Arc<MemBlob>>> },
 }
 
+/// An upload whose sha256 has not been checked yet.
+enum Unchecked {
+    File(PathBuf),
+    Mem(Arc<MemBlob>),
+}
+
+/// The error payload of a read that found stored content not matching its oid.
+#[derive(Debug)]
+pub struct BadDigest(pub String);
+
+impl std::fmt::Display for BadDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadDigest {}
+
 pub struct BlobStore {
     backend: Backend,
     counter: AtomicU64,
+    unchecked: Mutex<HashMap<String, Unchecked>>,
+    /// Serializes checks, so two readers of one unchecked object wait for one verdict.
+    checking: Mutex<()>,
+    /// Oids whose unchecked content turned out not to match (dropped).
+    corrupt: Mutex<Vec<String>>,
 }
 
 impl BlobStore {
@@ -78,7 +105,13 @@ impl BlobStore {
             }
             None => Backend::Mem { blobs: Mutex::new(HashMap::new()) },
         };
-        Ok(BlobStore { backend, counter: AtomicU64::new(0) })
+        Ok(BlobStore {
+            backend,
+            counter: AtomicU64::new(0),
+            unchecked: Mutex::new(HashMap::new()),
+            checking: Mutex::new(()),
+            corrupt: Mutex::new(Vec::new()),
+        })
     }
 
     pub fn is_memory(&self) -> bool {
@@ -101,12 +134,80 @@ impl BlobStore {
         root.join("blobs").join(&sha256[..2]).join(sha256)
     }
 
-    /// Size of the stored blob, if present.
+    /// Size of the stored blob (checked or not), if present.
     pub fn size(&self, sha256: &str) -> Option<u64> {
-        match &self.backend {
+        let stored = match &self.backend {
             Backend::Disk { root } => fs::metadata(Self::path(root, sha256)).ok().filter(|m| m.is_file()).map(|m| m.len()),
             Backend::Mem { .. } => self.mem(sha256).map(|b| b.len),
+        };
+        stored.or_else(|| match self.unchecked.lock().unwrap_or_else(|p| p.into_inner()).get(sha256)? {
+            Unchecked::File(p) => fs::metadata(p).ok().map(|m| m.len()),
+            Unchecked::Mem(b) => Some(b.len),
+        })
+    }
+
+    /// Whether `sha256` names an upload whose content has not been checked yet.
+    pub fn is_unchecked(&self, sha256: &str) -> bool {
+        self.unchecked.lock().unwrap_or_else(|p| p.into_inner()).contains_key(sha256)
+    }
+
+    /// Keeps a received upload as `sha256` without hashing it (a temp file of the disk backend, or chunks).
+    pub fn store_unchecked(&self, data: Received, sha256: &str) {
+        if self.size(sha256).is_some() && !self.is_unchecked(sha256) {
+            if let Received::File(p) = data {
+                let _ = fs::remove_file(p);
+            }
+            return;
         }
+        let entry = match data {
+            Received::File(p) => Unchecked::File(p),
+            Received::Mem(chunks) => Unchecked::Mem(Arc::new(MemBlob::new(chunks))),
+        };
+        if let Some(Unchecked::File(old)) = self.unchecked.lock().unwrap_or_else(|p| p.into_inner()).insert(sha256.into(), entry)
+        {
+            let _ = fs::remove_file(old);
+        }
+    }
+
+    /// Hashes an unchecked upload of `sha256` (if there is one): a match becomes a blob; a mismatch is
+    /// dropped, remembered in [`BlobStore::corrupt`], and answered with a [`BadDigest`] error.
+    pub fn check(&self, sha256: &str) -> io::Result<()> {
+        let _one = self.checking.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(entry) = self.unchecked.lock().unwrap_or_else(|p| p.into_inner()).remove(sha256) else {
+            return Ok(());
+        };
+        let mut h = Sha256::new();
+        let len = match &entry {
+            Unchecked::Mem(b) => {
+                b.chunks.iter().for_each(|c| h.update(c));
+                b.len
+            }
+            Unchecked::File(p) => io::copy(&mut io::BufReader::with_capacity(1 << 20, File::open(p)?), &mut HashWriter(&mut h))?,
+        };
+        let actual = hex(&h.finalize());
+        if actual == sha256 {
+            return match entry {
+                Unchecked::File(p) => self.commit_file(&p, sha256),
+                Unchecked::Mem(b) => {
+                    let chunks = Arc::try_unwrap(b).map(|b| b.chunks).unwrap_or_else(|b| b.chunks.clone());
+                    self.commit_mem(chunks, sha256);
+                    Ok(())
+                }
+            };
+        }
+        if let Unchecked::File(p) = entry {
+            let _ = fs::remove_file(p);
+        }
+        self.corrupt.lock().unwrap_or_else(|p| p.into_inner()).push(sha256.to_string());
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            BadDigest(format!("The uploaded content ({len} bytes, sha256 {actual}) does not match the LFS object {sha256}")),
+        ))
+    }
+
+    /// Oids of unchecked uploads that a check found corrupt, in the order found.
+    pub fn corrupt(&self) -> Vec<String> {
+        self.corrupt.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn contains(&self, sha256: &str) -> bool {
@@ -142,7 +243,9 @@ impl BlobStore {
         }
     }
 
+    /// A reader of blob `sha256`; an unchecked upload is checked first.
     pub fn reader(&self, sha256: &str) -> io::Result<BlobReader> {
+        self.check(sha256)?;
         match &self.backend {
             Backend::Disk { root } => Ok(BlobReader::File(File::open(Self::path(root, sha256))?)),
             Backend::Mem { .. } => {
@@ -187,6 +290,25 @@ impl BlobStore {
                 .entry(sha256.to_string())
                 .or_insert_with(|| Arc::new(MemBlob::new(chunks)));
         }
+    }
+}
+
+/// Where a received upload sits until its hash is checked.
+pub enum Received {
+    File(PathBuf),
+    Mem(Vec<Bytes>),
+}
+
+/// Feeds what `io::copy` writes to a hasher.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -395,6 +395,101 @@ fn lfs_basic_upload_commit_and_download(cfg: hub_emulator::Config) {
 }
 
 #[test]
+fn lfs_verify_on_read_memory() {
+    lfs_verify_on_read(config());
+}
+
+#[test]
+fn lfs_verify_on_read_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config();
+    cfg.data_dir = Some(dir.path().to_path_buf());
+    lfs_verify_on_read(cfg);
+}
+
+/// PUTs `data` as the object `oid` through what the batch answers (basic, or multipart parts + completion).
+fn upload_object(c: &Client, oid: &str, size: u64, data: &[u8]) -> Resp {
+    let batch = lfs_batch(c, "spaces/alice/s", &[(oid, size)], &["basic", "multipart"]);
+    let upload = &batch["objects"][0]["actions"]["upload"];
+    let Some(chunk) = upload["header"]["chunk_size"].as_str() else {
+        return c.put_bytes(upload["href"].as_str().unwrap(), data);
+    };
+    let chunk: usize = chunk.parse().unwrap();
+    let parts: Vec<Value> = data
+        .chunks(chunk)
+        .enumerate()
+        .map(|(i, part)| {
+            let r = c.put_bytes(upload["header"][(i + 1).to_string()].as_str().unwrap(), part).expect(200);
+            json!({ "partNumber": i + 1, "etag": r.header("etag").unwrap() })
+        })
+        .collect();
+    c.post(upload["href"].as_str().unwrap(), None, &json!({ "oid": oid, "parts": parts }))
+}
+
+/// `--lfs-verify read`, the benchmark rig setting: the size is still checked on receipt, the sha256 on the
+/// first read of the content, which refuses a corrupt upload and drops it.
+fn lfs_verify_on_read(mut cfg: hub_emulator::Config) {
+    cfg.tunables.lfs_verify = hub_emulator::LfsVerify::Read;
+    cfg.tunables.multipart_threshold = 100_000;
+    cfg.tunables.multipart_chunk_size = 40_000;
+    let (_emu, c) = start_with(cfg);
+    c.create_space(ALICE, "alice/s", "docker", true).expect(200);
+    let small: Vec<u8> = (0..15_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    let big: Vec<u8> = (0..250_000u32).map(|i| (i % 253) as u8).collect();
+    let mut objects = Vec::new();
+    for (name, data) in [("small", &small), ("big", &big)] {
+        let oid = sha256_hex(data);
+        let mut bad = data.clone();
+        bad[data.len() / 2] ^= 1;
+        let bad_oid = sha256_hex(&{
+            let mut other = data.clone();
+            other.reverse();
+            other
+        });
+        let size = data.len() as u64;
+        // A wrong size is still refused as it arrives.
+        if name == "small" {
+            let batch = lfs_batch(&c, "spaces/alice/s", &[(&bad_oid, size)], &["basic"]);
+            c.put_bytes(batch["objects"][0]["actions"]["upload"]["href"].as_str().unwrap(), &data[1..])
+                .expect_error(400, "BadDigest");
+        }
+        // Right size, wrong bytes: accepted on receipt, and so are the verify call and a commit naming it.
+        upload_object(&c, &bad_oid, size, &bad).expect(200);
+        c.post("/spaces/alice/s.git/info/lfs/objects/verify", Some(ALICE), &json!({ "oid": bad_oid, "size": size })).expect(200);
+        upload_object(&c, &oid, size, data).expect(200);
+        objects.push((name, oid, bad_oid, size));
+    }
+    let mut lines = vec![json!({ "key": "header", "value": { "summary": "lfs", "description": "" } })];
+    for (name, oid, bad_oid, size) in &objects {
+        lines.push(
+            json!({ "key": "lfsFile", "value": { "path": format!("{name}.bin"), "algo": "sha256", "oid": oid, "size": size } }),
+        );
+        lines.push(json!({ "key": "lfsFile", "value": { "path": format!("{name}-bad.bin"), "algo": "sha256", "oid": bad_oid, "size": size } }));
+    }
+    c.commit_lines(ALICE, "spaces/alice/s", "main", &lines, "").expect(200);
+    assert_eq!(c.state()["corruptLfsObjects"], json!([]), "nothing is hashed before a read");
+
+    for ((name, _, bad_oid, size), data) in objects.iter().zip([&small, &big]) {
+        let location = |path: &str| {
+            let head = c.head(&format!("/spaces/alice/s/resolve/main/{path}"), Some(ALICE)).expect(302);
+            head.header("location").unwrap().to_string()
+        };
+        // The intact upload is checked and served.
+        assert_eq!(&c.get(&location(&format!("{name}.bin")), None).expect(200).body, data);
+        // The corrupt one is refused on that first read and dropped: gone for later reads, and uploaded again
+        // when a batch names it.
+        let bad = location(&format!("{name}-bad.bin"));
+        let refused = c.get(&bad, None).expect_error(400, "BadDigest");
+        assert!(refused.text().contains(bad_oid.as_str()), "{}", refused.text());
+        c.get(&bad, None).expect(404);
+        let again = lfs_batch(&c, "spaces/alice/s", &[(bad_oid, *size)], &["basic", "multipart"]);
+        assert!(again["objects"][0]["actions"]["upload"].is_object(), "{again}");
+    }
+    let bad: Vec<&str> = objects.iter().map(|(_, _, b, _)| b.as_str()).collect();
+    assert_eq!(c.state()["corruptLfsObjects"], json!(bad));
+}
+
+#[test]
 fn lfs_multipart_upload_memory() {
     lfs_multipart_upload(config());
 }

@@ -84,7 +84,12 @@ fn fault_flag_and_help() {
     let help = Command::new(env!("CARGO_BIN_EXE_hub-emulator")).arg("--help").output().unwrap();
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("--data-dir"));
-    for bad in [&["--bogus"][..], &["--build-seconds", "-1"], &["--user", "nocolon"], &["--fault", "{}"]] {
+    // The rig setting is a flag too, and the state shows it.
+    let rig = run(&["--user", "alice:hf_alice_token", "--lfs-verify", "read"]);
+    assert_eq!(Client::new(&rig.url).state()["config"]["lfsVerify"], "read");
+    for bad in
+        [&["--bogus"][..], &["--build-seconds", "-1"], &["--user", "nocolon"], &["--fault", "{}"], &["--lfs-verify", "never"]]
+    {
         let out = Command::new(env!("CARGO_BIN_EXE_hub-emulator")).args(bad).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
     }

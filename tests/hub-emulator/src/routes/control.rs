@@ -126,7 +126,10 @@ fn state(ctx: &Ctx) -> Result<Resp, ApiError> {
     let repos: Vec<Value> = st.repos.values().map(|r| repo_json(r, with_logs)).collect();
     let requests = ctx.app.requests.lock().unwrap_or_else(|p| p.into_inner()).len();
     let faults = ctx.app.faults.lock().unwrap_or_else(|p| p.into_inner()).list();
-    ok_json(json!({ "repos": repos, "requests": requests, "faults": faults, "config": ctx.app.tun() }))
+    ok_json(json!({
+        "repos": repos, "requests": requests, "faults": faults, "config": ctx.app.tun(),
+        "corruptLfsObjects": ctx.app.store.corrupt(),
+    }))
 }
 
 fn requests(ctx: &Ctx) -> Result<Resp, ApiError> {

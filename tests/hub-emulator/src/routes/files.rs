@@ -250,6 +250,13 @@ async fn serve_blob(ctx: &Ctx, sha256: &str, size: u64, etag: &str, filename: &s
     let body = if ctx.method == Method::HEAD || len == 0 {
         empty()
     } else {
+        if ctx.app.store.is_unchecked(sha256) {
+            // `--lfs-verify read`: the first read hashes the whole upload, off the async workers.
+            let (app, oid) = (ctx.app.clone(), sha256.to_string());
+            tokio::task::spawn_blocking(move || app.store.check(&oid))
+                .await
+                .map_err(|e| ApiError::from(std::io::Error::other(e)))??;
+        }
         let reader = ctx.app.store.reader(sha256)?;
         let (tx, body) = ChannelBody::channel(4);
         tokio::spawn(async move {
