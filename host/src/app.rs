@@ -13,6 +13,7 @@ use crate::dev::LocalDev;
 use crate::doctor::Doctor;
 use crate::error::{AppError, ErrorCode};
 use crate::hardware::HubHardware;
+use crate::lint::Hadolint;
 use crate::plugins::{PluginManager, PluginStore, Plugins};
 use crate::project::{ProjectService, Projects};
 use crate::registry::{PluginRegistry, Registry};
@@ -45,7 +46,8 @@ impl App {
         .map_err(|e| AppError::new(ErrorCode::EngineFailed, e.to_string()))?;
         let store = settings.data_dir.as_deref().map(PluginStore::new);
         let registry = Arc::new(Registry::new(runtime.clone(), &opts.extra_plugins, store.clone())?);
-        let projects: Arc<dyn ProjectService> = Arc::new(Projects::new(registry.clone(), settings.text_cap));
+        let linter = Arc::new(Hadolint::on_path(settings.path.as_deref()));
+        let projects: Arc<dyn ProjectService> = Arc::new(Projects::new(registry.clone(), settings.text_cap).with_linter(linter));
         let plugins = Arc::new(Plugins::new(runtime.clone(), registry.clone(), store, settings.cache_dir.clone()));
         Ok(App { settings, runtime, registry, projects, plugins })
     }

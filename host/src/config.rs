@@ -22,6 +22,8 @@ pub struct Settings {
     pub python: Option<String>,
     /// `$SPACESMITH_DEV_VENV`: the virtualenv `dev` uses instead of its own.
     pub dev_venv: Option<PathBuf>,
+    /// `$PATH`: where hadolint and Python are looked for, and what `dev` hands the app (after its venv).
+    pub path: Option<std::ffi::OsString>,
 }
 
 impl Settings {
@@ -36,6 +38,7 @@ impl Settings {
             no_cache,
             python: var("PYTHON").map(|p| p.to_string_lossy().into_owned()),
             dev_venv: var(crate::dev::VENV_ENV),
+            path: std::env::var_os("PATH"),
         }
     }
 }

@@ -17,7 +17,7 @@ use spacesmith_runtime::SecretStage;
 
 use crate::error::{AppError, ErrorCode, Exit};
 use crate::hardware::HardwareResolver;
-use crate::project::{ProjectService, ValidationReport};
+use crate::project::{ProjectService, SecretDelivery, ValidationReport};
 use crate::secrets::{self, NeededSecret};
 
 /// Everything `deploy` is asked to do.
@@ -87,7 +87,10 @@ pub struct SecretStatus {
     /// Set on the Space (or being set by this command).
     pub set: bool,
     pub found_in: Vec<String>,
-    pub how: String,
+    /// How the Space hands it over; with `space` and `dir`, what a front end needs to say how to set it.
+    pub delivery: SecretDelivery,
+    pub space: String,
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -265,29 +268,15 @@ impl Deployer {
 fn secret_statuses(needed: &[NeededSecret], set: &[String], space: &SpaceId, dir: &Path) -> Vec<SecretStatus> {
     needed
         .iter()
-        .map(|n| {
-            let is_set = set.contains(&n.name);
-            let how = if is_set {
-                "already set on the Space".to_string()
-            } else {
-                let mount = match n.stage {
-                    SecretStage::Build => format!(" (the build mounts it at /run/secrets/{})", n.name),
-                    SecretStage::Runtime => " (the app reads it from its environment)".into(),
-                };
-                format!(
-                    "export {name}=... then `spacesmith secrets {dir} --space {space} --set {name}`, or add it in the Space's Settings → Variables and secrets{mount}",
-                    name = n.name,
-                    dir = dir.display(),
-                )
-            };
-            SecretStatus {
-                name: n.name.clone(),
-                stage: n.stage,
-                required: n.required,
-                set: is_set,
-                found_in: n.found_in.clone(),
-                how,
-            }
+        .map(|n| SecretStatus {
+            name: n.name.clone(),
+            stage: n.stage,
+            required: n.required,
+            set: set.contains(&n.name),
+            found_in: n.found_in.clone(),
+            delivery: SecretDelivery::of(&n.name, n.stage),
+            space: space.to_string(),
+            dir: dir.to_path_buf(),
         })
         .collect()
 }

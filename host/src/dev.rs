@@ -126,11 +126,13 @@ pub struct LocalDev {
     pub venv_override: Option<PathBuf>,
     /// `$PYTHON`: the interpreter that creates the venv.
     pub python: Option<String>,
+    /// `$PATH`, handed to the app after the venv's bin.
+    pub path: Option<std::ffi::OsString>,
 }
 
 impl LocalDev {
     pub fn new(settings: &crate::config::Settings) -> LocalDev {
-        LocalDev { venv_override: settings.dev_venv.clone(), python: settings.python.clone() }
+        LocalDev { venv_override: settings.dev_venv.clone(), python: settings.python.clone(), path: settings.path.clone() }
     }
 }
 
@@ -474,7 +476,7 @@ impl DevRunner for LocalDev {
         let program = if local.is_file() { local.display().to_string() } else { command[0].clone() };
         let args = &command[1..];
         let mut path = vec![bin.clone()];
-        path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        path.extend(std::env::split_paths(self.path.as_deref().unwrap_or_default()));
         let mut cmd = Command::new(&program);
         cmd.args(args)
             .current_dir(&dir)

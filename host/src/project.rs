@@ -58,7 +58,27 @@ pub struct SecretNotice {
     pub stage: SecretStage,
     pub required: bool,
     pub why: String,
-    pub how: String,
+    /// How the Space hands it over; each front end words how to set it.
+    pub delivery: SecretDelivery,
+}
+
+/// How a secret reaches a Space: data, not a sentence (the CLI names its flags, the gateway its routes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SecretDelivery {
+    /// The running app reads it from its environment.
+    Environment,
+    /// The Hub mounts it into `docker build` at `path`, so it never lands in an image layer.
+    BuildMount { path: String },
+}
+
+impl SecretDelivery {
+    pub fn of(name: &str, stage: SecretStage) -> SecretDelivery {
+        match stage {
+            SecretStage::Runtime => SecretDelivery::Environment,
+            SecretStage::Build => SecretDelivery::BuildMount { path: format!("/run/secrets/{name}") },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,7 +150,7 @@ pub struct Projects {
 impl Projects {
     /// Lints Dockerfiles with hadolint from PATH (if any); `with_linter` replaces it.
     pub fn new(registry: Arc<dyn PluginRegistry>, text_cap: u64) -> Self {
-        Projects { registry, text_cap, linter: Arc::new(Hadolint::from_path()) }
+        Projects { registry, text_cap, linter: Arc::new(Hadolint::on_path(None)) }
     }
 
     pub fn with_linter(mut self, linter: Arc<dyn DockerfileLinter>) -> Self {
@@ -355,16 +375,13 @@ fn title_from(name: &str) -> String {
 }
 
 fn secret_notice(s: &spacesmith_runtime::SecretSpec) -> SecretNotice {
-    let name = &s.name;
-    let how = match s.stage {
-        SecretStage::Runtime => format!(
-            "`spacesmith deploy --secret {name}` (or `spacesmith secrets --space OWNER/NAME --set {name}`) sets it from ${name} without printing it; or add it in the Space's Settings → Variables and secrets. The running app reads it from its environment."
-        ),
-        SecretStage::Build => format!(
-            "`spacesmith deploy --secret {name}` (or `spacesmith secrets --space OWNER/NAME --set {name}`) sets it from ${name} without printing it; or add it in the Space's Settings → Variables and secrets. The Hub mounts it into `docker build` at /run/secrets/{name}, so it never lands in an image layer."
-        ),
-    };
-    SecretNotice { name: name.clone(), stage: s.stage, required: s.required, why: s.why.clone(), how }
+    SecretNotice {
+        name: s.name.clone(),
+        stage: s.stage,
+        required: s.required,
+        why: s.why.clone(),
+        delivery: SecretDelivery::of(&s.name, s.stage),
+    }
 }
 
 pub(crate) fn write_error(e: WriteError, dir: &Path) -> AppError {

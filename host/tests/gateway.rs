@@ -301,6 +301,14 @@ fn scaffold_then_validate_round_trips_through_archives() {
         "{report}"
     );
 
+    // Advice is data: how a secret is delivered, for the caller to word (no CLI sentence in it).
+    let git = json!({ "sdk": "docker", "options": { "from-git": "https://example.com/a/b.git" } }).to_string().into_bytes();
+    let listed =
+        call("POST", &format!("{}/v1/scaffold", g.url), &[JSON, ("accept", "application/json")], Some(git)).expect(200).json();
+    let secret = listed["secrets"].as_array().unwrap().iter().find(|s| s["name"] == "GIT_TOKEN").unwrap().clone();
+    assert_eq!(secret["delivery"], json!({ "kind": "build_mount", "path": "/run/secrets/GIT_TOKEN" }), "{secret}");
+    assert!(secret.get("how").is_none(), "{secret}");
+
     // Bad scaffold requests.
     call("POST", &format!("{}/v1/scaffold", g.url), &[JSON], Some(b"{\"sdk\": 3}".to_vec())).error(400, "BAD_JSON");
     call("POST", &format!("{}/v1/scaffold", g.url), &[JSON], Some(br#"{"sdk":"cobol"}"#.to_vec())).error(400, "UNKNOWN_SDK");

@@ -651,7 +651,7 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
     t.end();
 
     let program = args.first().cloned().unwrap_or_else(|| "spacesmith".into());
-    let command = command_for(&registry, pre)?;
+    let command = command_for(registry, pre)?;
     let matches = match command.try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
@@ -669,7 +669,7 @@ fn run_inner(args: Vec<OsString>, pre: &Prescan) -> Result<i32, AppError> {
         Command::Completions(args) => shell::registration(args.shell, &program).map(|()| Exit::Ok as i32),
         Command::Serve(args) => serve::run(args, app.clone(), cli.quiet).map(|e| e as i32),
         Command::Man(args) => {
-            let written = shell::man_pages(command_for(&registry, &Prescan::default())?, args.dir.as_deref())?;
+            let written = shell::man_pages(command_for(registry, &Prescan::default())?, args.dir.as_deref())?;
             output::files_written(&written);
             Ok(Exit::Ok as i32)
         }

@@ -17,7 +17,7 @@ use crate::dev::{DevEvent, DevObserver};
 use crate::error::AppError;
 use crate::kit::KitReport;
 use crate::plugins::{InfoReport, InstallReport, ListReport, PluginView, RemoveReport};
-use crate::project::{NewReport, RuleEntry, ValidationReport};
+use crate::project::{NewReport, RuleEntry, SecretDelivery, SecretNotice, ValidationReport};
 use crate::writer::Action;
 
 use super::progress::{self, Progress};
@@ -127,6 +127,48 @@ pub fn notice(text: &str) {
     progress::above(|| note!("{text}"));
 }
 
+/// How to set a secret a new project needs, in this CLI's words (the services give only the data).
+fn notice_how(n: &SecretNotice) -> String {
+    let name = &n.name;
+    let delivered = match &n.delivery {
+        SecretDelivery::Environment => "The running app reads it from its environment.".to_string(),
+        SecretDelivery::BuildMount { path } => {
+            format!("The Hub mounts it into `docker build` at {path}, so it never lands in an image layer.")
+        }
+    };
+    format!(
+        "`spacesmith deploy --secret {name}` (or `spacesmith secrets --space OWNER/NAME --set {name}`) sets it from ${name} without printing it; or add it in the Space's Settings → Variables and secrets. {delivered}"
+    )
+}
+
+/// How to set a secret a Space lacks, in this CLI's words.
+fn status_how(st: &SecretStatus) -> String {
+    if st.set {
+        return "already set on the Space".to_string();
+    }
+    let mount = match &st.delivery {
+        SecretDelivery::BuildMount { path } => format!(" (the build mounts it at {path})"),
+        SecretDelivery::Environment => " (the app reads it from its environment)".into(),
+    };
+    format!(
+        "export {name}=... then `spacesmith secrets {dir} --space {space} --set {name}`, or add it in the Space's Settings → Variables and secrets{mount}",
+        name = st.name,
+        dir = st.dir.display(),
+        space = st.space,
+    )
+}
+
+/// `--json` as before: each secret of `list` keeps its `how`, the CLI's wording of the structured advice.
+fn with_how<T: Serialize>(r: &T, list: &str, hows: impl Iterator<Item = String>) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
+    if let Some(items) = v.get_mut(list).and_then(|l| l.as_array_mut()) {
+        for (item, how) in items.iter_mut().zip(hows) {
+            item["how"] = serde_json::Value::String(how);
+        }
+    }
+    v
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
@@ -135,7 +177,7 @@ fn plural(n: usize, word: &str) -> String {
 /// advice on stderr.
 pub fn new_report(r: &NewReport, as_json: bool) {
     if as_json {
-        json(r);
+        json(&with_how(r, "secrets", r.secrets.iter().map(notice_how)));
         return;
     }
     let o = Style::stdout();
@@ -163,7 +205,7 @@ pub fn new_report(r: &NewReport, as_json: bool) {
         for secret in &r.secrets {
             let need = if secret.required { "required" } else { "optional" };
             note!("  {}  {}, {} — {}", s.bold(&secret.name), secret.stage.label(), need, secret.why);
-            note!("    {} {}", s.dim("how:"), secret.how);
+            note!("    {} {}", s.dim("how:"), notice_how(secret));
         }
     }
     if !r.variables.is_empty() {
@@ -232,7 +274,7 @@ pub fn new_with_ci(r: &NewReport, ci: Option<&CiReport>, as_json: bool) {
             new: &'a NewReport,
             ci: Option<&'a CiReport>,
         }
-        json(&WithCi { new: r, ci });
+        json(&with_how(&WithCi { new: r, ci }, "secrets", r.secrets.iter().map(notice_how)));
         return;
     }
     new_report(r, false);
@@ -379,7 +421,7 @@ impl DeployPrinter {
             let state = if st.set { s.paint("32", "set") } else { s.paint("1;33", "NOT SET") };
             print(&format!("  {}  {}, {}: {}  ({})", s.bold(&st.name), st.stage.label(), need, state, st.found_in.join(", ")));
             if !st.set {
-                print(&format!("    {} {}", s.dim("how:"), st.how));
+                print(&format!("    {} {}", s.dim("how:"), status_how(st)));
             }
         }
     }
@@ -388,7 +430,7 @@ impl DeployPrinter {
     pub fn finish(&self, r: &DeployReport) {
         self.progress.clear();
         if self.json {
-            json(r);
+            json(&with_how(r, "secrets", r.secrets.iter().map(status_how)));
             // The same summary for a person watching, as a notice: stdout is the JSON.
             let s = &self.style;
             for l in self.summary(r, s) {
@@ -650,7 +692,7 @@ impl LogPrinter {
 /// Names and set/missing status are the result (values are never known here); how to set one is advice.
 pub fn secrets_report(r: &SecretsReport, as_json: bool) {
     if as_json {
-        json(r);
+        json(&with_how(r, "needed", r.needed.iter().map(status_how)));
         return;
     }
     let o = Style::stdout();
@@ -667,7 +709,7 @@ pub fn secrets_report(r: &SecretsReport, as_json: bool) {
             let state = if st.set { o.paint("32", "set") } else { o.paint("1;33", "missing") };
             out!("  {}  {}, {}: {}  ({})", o.bold(&st.name), st.stage.label(), need, state, st.found_in.join(", "));
             if !st.set {
-                note!("    {} {}: {}", s.dim("how:"), st.name, st.how);
+                note!("    {} {}: {}", s.dim("how:"), st.name, status_how(st));
             }
         }
     }

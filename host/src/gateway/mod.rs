@@ -163,7 +163,7 @@ const LINGER_BYTES: u64 = 64 << 20;
 async fn announced_limit(State(g): State<Gateway>, req: Request, next: Next) -> Response {
     let announced =
         req.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if !announced.is_some_and(|n| n > g.config.max_body as u64) {
+    if announced.is_none_or(|n| n <= g.config.max_body as u64) {
         return next.run(req).await;
     }
     use futures_util::StreamExt as _;
