@@ -24,7 +24,6 @@ fn main() {
         println!("cargo:rerun-if-changed={}", plugins.join(dir).display());
     }
     println!("cargo:rerun-if-changed={}", plugins.join("sdk").display());
-    println!("cargo:rerun-if-changed={}", root.join("templates").display());
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
 
     version_info(&root);

@@ -7,6 +7,11 @@ mod util;
 #[path = "../../tests/support/emulator_control.rs"]
 mod emulator_control;
 
+#[path = "../../tests/support/archives.rs"]
+mod archives;
+
+use archives::tar_gz;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -170,25 +175,6 @@ fn hub() -> Emulator {
     let mut c = Config::with_user("alice", TOKEN);
     c.tunables.build_seconds = 0.2;
     Emulator::spawn(c).expect("emulator starts")
-}
-
-fn tar_gz(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    let mut b = tar::Builder::new(gz);
-    for (name, kind, data) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_entry_type(*kind);
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        if kind.is_symlink() {
-            h.set_link_name("../../etc/passwd").unwrap();
-        }
-        let raw = name.as_bytes();
-        h.as_old_mut().name[..raw.len()].copy_from_slice(raw);
-        h.set_cksum();
-        b.append(&h, *data).unwrap();
-    }
-    b.into_inner().unwrap().finish().unwrap()
 }
 
 fn files_under(dir: &Path) -> Vec<String> {

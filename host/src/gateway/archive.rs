@@ -224,28 +224,13 @@ pub fn pack_tar_gz(files: &[OutFile<'_>]) -> std::io::Result<Vec<u8>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+#[path = "../../../tests/support/archives.rs"]
+mod hostile;
 
-    fn tar_gz(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
-        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        let mut b = tar::Builder::new(gz);
-        for (name, kind, data) in entries {
-            let mut h = tar::Header::new_gnu();
-            h.set_entry_type(*kind);
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            if kind.is_symlink() {
-                h.set_link_name("/etc/passwd").unwrap();
-            }
-            // Raw name bytes: `append_data` itself refuses `..`, and we must test what an attacker sends.
-            let raw = name.as_bytes();
-            h.as_old_mut().name[..raw.len()].copy_from_slice(raw);
-            h.set_cksum();
-            b.append(&h, *data).unwrap();
-        }
-        b.into_inner().unwrap().finish().unwrap()
-    }
+#[cfg(test)]
+mod tests {
+    use super::hostile::tar_gz;
+    use super::*;
 
     fn unpack_new(bytes: &[u8]) -> (tempfile::TempDir, Result<usize, AppError>) {
         let dir = tempfile::tempdir().unwrap();

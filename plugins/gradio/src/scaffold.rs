@@ -8,11 +8,11 @@ use spacesmith_plugin_sdk::{
 /// The current gradio on PyPI; what README `sdk_version` pins by default.
 pub const DEFAULT_GRADIO_VERSION: &str = "6.31.0";
 
-const README: Template = Template::new("gradio/README.md.tera", include_str!("../../../templates/gradio/README.md.tera"));
-const APP: Template = Template::new("gradio/app.py.tera", include_str!("../../../templates/gradio/app.py.tera"));
+const README: Template = Template::new("gradio/README.md.tera", include_str!("../templates/README.md.tera"));
+const APP: Template = Template::new("gradio/app.py.tera", include_str!("../templates/app.py.tera"));
 const REQUIREMENTS: Template =
-    Template::new("gradio/requirements.txt.tera", include_str!("../../../templates/gradio/requirements.txt.tera"));
-const GITIGNORE: Template = Template::new("gradio/gitignore.tera", include_str!("../../../templates/gradio/gitignore.tera"));
+    Template::new("gradio/requirements.txt.tera", include_str!("../templates/requirements.txt.tera"));
+const GITIGNORE: Template = Template::new("gradio/gitignore.tera", include_str!("../templates/gitignore.tera"));
 
 pub fn option_specs() -> Vec<OptionSpec> {
     vec![

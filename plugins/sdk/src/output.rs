@@ -9,8 +9,8 @@ use crate::{File, PluginError, Render, ScaffoldOutput, SecretSpec, SecretStage, 
 
 /// A template shipped in the plugin: its name (for error messages) and its Tera source.
 ///
-/// Built-in plugins embed `templates/<sdk>/*.tera` with `include_str!`:
-/// `Template::new("docker/Dockerfile.tera", include_str!("../../../templates/docker/Dockerfile.tera"))`.
+/// Plugins, built-in or from `spacesmith plugin new`, keep theirs in their crate's `templates/` and embed
+/// them with `include_str!`: `Template::new("docker/Dockerfile.tera", include_str!("../templates/Dockerfile.tera"))`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Template {
     pub name: &'static str,

@@ -66,15 +66,15 @@ const RESERVED_NPM_NAMES: [&str; 42] = [
     "zlib",
 ];
 
-const README: Template = Template::new("static/README.md.tera", include_str!("../../../templates/static/README.md.tera"));
-const INDEX: Template = Template::new("static/index.html.tera", include_str!("../../../templates/static/index.html.tera"));
-const STYLE: Template = Template::new("static/style.css.tera", include_str!("../../../templates/static/style.css.tera"));
-const SCRIPT: Template = Template::new("static/script.js.tera", include_str!("../../../templates/static/script.js.tera"));
+const README: Template = Template::new("static/README.md.tera", include_str!("../templates/README.md.tera"));
+const INDEX: Template = Template::new("static/index.html.tera", include_str!("../templates/index.html.tera"));
+const STYLE: Template = Template::new("static/style.css.tera", include_str!("../templates/style.css.tera"));
+const SCRIPT: Template = Template::new("static/script.js.tera", include_str!("../templates/script.js.tera"));
 const PACKAGE_JSON: Template =
-    Template::new("static/package.json.tera", include_str!("../../../templates/static/package.json.tera"));
+    Template::new("static/package.json.tera", include_str!("../templates/package.json.tera"));
 const VITE_CONFIG: Template =
-    Template::new("static/vite.config.js.tera", include_str!("../../../templates/static/vite.config.js.tera"));
-const GITIGNORE: Template = Template::new("static/gitignore.tera", include_str!("../../../templates/static/gitignore.tera"));
+    Template::new("static/vite.config.js.tera", include_str!("../templates/vite.config.js.tera"));
+const GITIGNORE: Template = Template::new("static/gitignore.tera", include_str!("../templates/gitignore.tera"));
 
 pub fn option_specs() -> Vec<OptionSpec> {
     vec![OptionSpec::choice(

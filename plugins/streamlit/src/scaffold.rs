@@ -11,18 +11,18 @@ use crate::STREAMLIT_PORT;
 /// The current streamlit on PyPI.
 pub const DEFAULT_STREAMLIT_VERSION: &str = "1.67.0";
 
-const README: Template = Template::new("streamlit/README.md.tera", include_str!("../../../templates/streamlit/README.md.tera"));
+const README: Template = Template::new("streamlit/README.md.tera", include_str!("../templates/README.md.tera"));
 const DOCKERFILE: Template =
-    Template::new("streamlit/Dockerfile.tera", include_str!("../../../templates/streamlit/Dockerfile.tera"));
-const APP: Template = Template::new("streamlit/app.py.tera", include_str!("../../../templates/streamlit/app.py.tera"));
+    Template::new("streamlit/Dockerfile.tera", include_str!("../templates/Dockerfile.tera"));
+const APP: Template = Template::new("streamlit/app.py.tera", include_str!("../templates/app.py.tera"));
 const REQUIREMENTS: Template =
-    Template::new("streamlit/requirements.txt.tera", include_str!("../../../templates/streamlit/requirements.txt.tera"));
+    Template::new("streamlit/requirements.txt.tera", include_str!("../templates/requirements.txt.tera"));
 const CONFIG: Template =
-    Template::new("streamlit/config.toml.tera", include_str!("../../../templates/streamlit/config.toml.tera"));
+    Template::new("streamlit/config.toml.tera", include_str!("../templates/config.toml.tera"));
 const GITIGNORE: Template =
-    Template::new("streamlit/gitignore.tera", include_str!("../../../templates/streamlit/gitignore.tera"));
+    Template::new("streamlit/gitignore.tera", include_str!("../templates/gitignore.tera"));
 const DOCKERIGNORE: Template =
-    Template::new("streamlit/dockerignore.tera", include_str!("../../../templates/streamlit/dockerignore.tera"));
+    Template::new("streamlit/dockerignore.tera", include_str!("../templates/dockerignore.tera"));
 
 pub fn option_specs() -> Vec<OptionSpec> {
     vec![
