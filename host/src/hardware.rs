@@ -61,20 +61,7 @@ impl HardwareResolver for HubHardware {
 
 /// The closest name by edit distance.
 fn nearest(wanted: &str, names: &[String]) -> Option<(String, usize)> {
-    names.iter().map(|n| (n.clone(), levenshtein(wanted, n))).min_by_key(|(_, d)| *d)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    names.iter().map(|n| (n.clone(), spacesmith_spec::edit_distance(wanted, n))).min_by_key(|(_, d)| *d)
 }
 
 #[cfg(test)]
@@ -93,9 +80,8 @@ mod tests {
     }
 
     #[test]
-    fn edit_distance() {
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("cpu-basic", "cpu-basic"), 0);
+    fn a_swapped_pair_is_one_edit() {
+        let names = vec!["cpu-basic".to_string(), "t4-small".to_string()];
+        assert_eq!(nearest("cpu-bsaic", &names), Some(("cpu-basic".to_string(), 1)));
     }
 }

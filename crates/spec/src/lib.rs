@@ -10,6 +10,8 @@ mod emoji;
 mod finding;
 mod frontmatter;
 mod suggest;
+/// Edit distance (Levenshtein with adjacent transpositions), for "did you mean" hints anywhere in the host.
+pub use suggest::distance as edit_distance;
 mod yaml;
 
 pub mod common;

@@ -8,7 +8,7 @@ fn normalise(s: &str) -> String {
 }
 
 /// Optimal-string-alignment distance: Levenshtein plus adjacent transpositions (`sdk_verison`).
-pub(crate) fn distance(a: &str, b: &str) -> usize {
+pub fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
