@@ -623,3 +623,61 @@ fn deploy_a_project_archive_with_settings_as_form_fields() {
     .error(400, "BAD_OPTION");
     assert!(files_under(&g.tmp()).is_empty(), "{:?}", files_under(&g.tmp()));
 }
+
+#[test]
+fn a_redeploy_removes_nothing_unless_asked_and_names_what_it_removes() {
+    let emu = hub();
+    let g = Gateway::start(Some(&emu.url()), &[], &[]);
+    let listed = call(
+        "POST",
+        &format!("{}/v1/scaffold", g.url),
+        &[JSON, ("accept", "application/json")],
+        Some(br#"{"sdk":"gradio"}"#.to_vec()),
+    )
+    .expect(200)
+    .json();
+    let files: Vec<(String, Vec<u8>)> = listed["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["content"].as_str().unwrap().as_bytes().to_vec()))
+        .collect();
+    let archive = |extra: bool| {
+        let mut entries: Vec<(&str, tar::EntryType, &[u8])> =
+            files.iter().map(|(p, d)| (p.as_str(), tar::EntryType::Regular, d.as_slice())).collect();
+        if extra {
+            entries.push(("notes.txt", tar::EntryType::Regular, b"kept by the user"));
+        }
+        tar_gz(&entries)
+    };
+    let deploy = |bytes: Vec<u8>, delete: Option<&str>| {
+        let mut parts: Vec<(&str, Option<&str>, &[u8])> = vec![("project", Some("p.tgz"), &bytes)];
+        if let Some(d) = delete {
+            parts.push(("delete", None, d.as_bytes()));
+        }
+        let (ct, body) = multipart(&parts);
+        let id = call("POST", &format!("{}/v1/spaces/alice/keep/deploy", g.url), &[AUTH, ("content-type", &ct)], Some(body))
+            .expect(202)
+            .json()["deployment_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        sse(&format!("{}/v1/deployments/{id}/events", g.url), &[AUTH], |(_, e, _)| e == "finished" || e == "failed")
+    };
+    let remote = || -> Vec<String> {
+        let repo = emulator_control::repo(&emu.url(), "alice/keep");
+        repo["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect()
+    };
+    deploy(archive(true), None);
+    assert!(remote().contains(&"notes.txt".to_string()));
+    // Without the file and without `delete`: the Space keeps it.
+    let events = deploy(archive(false), None);
+    let planned = &events.iter().find(|(_, e, _)| e == "planned").unwrap().2;
+    assert_eq!(planned["deleted"], json!([]), "{planned}");
+    assert!(remote().contains(&"notes.txt".to_string()));
+    // Asked: it goes, and the plan named it first.
+    let events = deploy(archive(false), Some("true"));
+    let planned = &events.iter().find(|(_, e, _)| e == "planned").unwrap().2;
+    assert_eq!(planned["deleted"], json!(["notes.txt"]), "{planned}");
+    assert!(!remote().contains(&"notes.txt".to_string()));
+}

@@ -386,6 +386,10 @@ pub struct DeployBody {
     pub variables: HashMap<String, String>,
     /// Wait for the Space to run, at most this many seconds (default 900; 0: do not wait).
     pub wait_s: Option<u64>,
+    /// Delete the Space's files that the project does not have (never the ones it ignores). Off unless
+    /// asked: nobody sees a plan first here, so nothing the caller did not send is removed by default.
+    #[serde(default)]
+    pub delete: bool,
 }
 
 fn yes() -> bool {
@@ -419,6 +423,8 @@ pub struct DeployForm {
     /// A JSON object of variable names and values.
     pub variables: Option<String>,
     pub wait_s: Option<u64>,
+    /// `true` to delete the Space's files that the archive does not have (default `false`).
+    pub delete: Option<bool>,
 }
 
 /// Where the project comes from.
@@ -434,6 +440,7 @@ struct Settings {
     secrets: HashMap<String, String>,
     variables: HashMap<String, String>,
     wait_s: u64,
+    delete: bool,
 }
 
 fn form_error(message: String) -> ApiError {
@@ -454,6 +461,7 @@ async fn read_form(g: &Gateway, req: axum::extract::Request) -> Result<(Source, 
         secrets: HashMap::new(),
         variables: HashMap::new(),
         wait_s: 900,
+        delete: false,
     };
     while let Some(field) = form.next_field().await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE { super::routes::too_large() } else { form_error(e.body_text()) }
@@ -473,12 +481,13 @@ async fn read_form(g: &Gateway, req: axum::extract::Request) -> Result<(Source, 
             "hardware" => st.hardware = Some(text.to_string()),
             "sleep_time" => st.sleep_time = Some(number("sleep_time")?),
             "wait_s" => st.wait_s = number("wait_s")?.max(0) as u64,
-            "private" => {
-                st.private = match text {
+            "private" | "delete" => {
+                let on = match text {
                     "true" | "1" | "yes" => true,
                     "false" | "0" | "no" => false,
-                    other => return Err(form_error(format!("private={other:?} is not true or false"))),
-                }
+                    other => return Err(form_error(format!("{name}={other:?} is not true or false"))),
+                };
+                if name == "private" { st.private = on } else { st.delete = on }
             }
             "secrets" | "variables" => {
                 let map: HashMap<String, String> =
@@ -527,6 +536,7 @@ async fn deploy(
             secrets: body.secrets,
             variables: body.variables,
             wait_s: body.wait_s.unwrap_or(900),
+            delete: body.delete,
         };
         (Source::Scaffold { sdk: body.sdk, title: body.title, options, api: body.api }, st)
     };
@@ -589,7 +599,7 @@ async fn deploy(
         create_pr: false,
         wait: (st.wait_s > 0).then(|| Duration::from_secs(st.wait_s)),
         rebuild_grace: Duration::from_secs(180),
-        delete: true,
+        delete: st.delete,
         delete_ignored: false,
         force: false,
         dry_run: false,
@@ -834,8 +844,10 @@ impl DeployObserver for Journal {
             }
             DeployEvent::Planned(p) => json!({
                 "event": "planned",
-                "added": p.added.len(), "changed": p.changed.len(), "deleted": p.deleted.len(),
-                "unchanged": p.unchanged.len(), "bytes": p.bytes_to_send()
+                "added": p.added.len(), "changed": p.changed.len(), "unchanged": p.unchanged.len(),
+                "bytes": p.bytes_to_send(),
+                // Every path a deploy removes is named, and those it keeps because the project ignores them.
+                "deleted": p.deleted, "kept_ignored": p.kept_ignored
             }),
             DeployEvent::Upload(UploadEvent::Classified { regular, lfs, ignored }) => {
                 json!({ "event": "upload", "regular": regular, "lfs": lfs, "ignored": ignored })
