@@ -54,14 +54,7 @@ pub struct NeededSecret {
     pub found_in: Vec<String>,
 }
 
-/// Whether a variable name looks like it holds a credential.
-pub fn looks_secret(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE_KEY", "API_KEY", "APIKEY", "ACCESS_KEY"]
-        .iter()
-        .any(|w| n.contains(w))
-        || n.ends_with("_KEY")
-}
+pub use spacesmith_readers::looks_secret;
 
 /// A Space secret or variable name: letters, digits and `_`, not starting with a digit.
 pub fn valid_key(key: &str) -> bool {

@@ -874,20 +874,7 @@ fn mentions_data(text: &str) -> bool {
     })
 }
 
-/// Whether a variable name holds a credential: a `_`-separated word TOKEN, SECRET, PASSWORD, PASSWD,
-/// PASS, APIKEY, CREDENTIAL(S), or API/ACCESS/PRIVATE followed by KEY; not names of where one is
-/// (`*_PATH`, `*_FILE`, `*_DIR`, `*_URL`, `*_NAME`).
-pub fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let parts: Vec<&str> = upper.split('_').filter(|p| !p.is_empty()).collect();
-    if parts.last().is_some_and(|p| matches!(*p, "PATH" | "FILE" | "DIR" | "URL" | "NAME" | "ENDPOINT" | "HEADER")) {
-        return false;
-    }
-    parts
-        .iter()
-        .any(|p| matches!(*p, "TOKEN" | "SECRET" | "PASSWORD" | "PASSWD" | "PASS" | "APIKEY" | "CREDENTIAL" | "CREDENTIALS"))
-        || parts.windows(2).any(|w| matches!(w[0], "API" | "ACCESS" | "PRIVATE") && w[1] == "KEY")
-}
+pub use spacesmith_readers::looks_secret;
 
 fn python_rules(image: &FinalImage<'_>, findings: &mut Vec<Finding>) {
     let unbuffered = image.vars.get("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty() && v != "0");
@@ -1148,36 +1135,6 @@ CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860"]
         assert_eq!(dockerfile(arg), []);
         let unknown = arg.replace("ARG PY=3.12\n", "");
         assert_eq!(dockerfile(&unknown), []);
-    }
-
-    #[test]
-    fn secret_names() {
-        for secret in [
-            "HF_TOKEN",
-            "GIT_TOKEN",
-            "OPENAI_API_KEY",
-            "AWS_SECRET_ACCESS_KEY",
-            "DB_PASSWORD",
-            "db_pass",
-            "APIKEY",
-            "GOOGLE_APPLICATION_CREDENTIALS",
-            "SSH_PRIVATE_KEY",
-        ] {
-            assert!(looks_secret(secret), "{secret}");
-        }
-        for plain in [
-            "TOKENIZERS_PARALLELISM",
-            "HF_TOKEN_PATH",
-            "SECRET_FILE",
-            "PASSWORD_URL",
-            "KEYBOARD",
-            "PORT",
-            "HOME",
-            "PWD",
-            "MONKEY_KEY",
-        ] {
-            assert!(!looks_secret(plain), "{plain}");
-        }
     }
 
     #[test]

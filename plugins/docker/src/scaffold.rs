@@ -22,15 +22,11 @@ const UVICORN_VERSION: &str = "0.54.0";
 const README: Template = Template::new("docker/README.md.tera", include_str!("../templates/README.md.tera"));
 const DOCKERFILE: Template = Template::new("docker/Dockerfile.tera", include_str!("../templates/Dockerfile.tera"));
 const START: Template = Template::new("docker/start.sh.tera", include_str!("../templates/start.sh.tera"));
-const APP_FASTAPI: Template =
-    Template::new("docker/app_fastapi.py.tera", include_str!("../templates/app_fastapi.py.tera"));
-const APP_STDLIB: Template =
-    Template::new("docker/app_stdlib.py.tera", include_str!("../templates/app_stdlib.py.tera"));
-const REQUIREMENTS: Template =
-    Template::new("docker/requirements.txt.tera", include_str!("../templates/requirements.txt.tera"));
+const APP_FASTAPI: Template = Template::new("docker/app_fastapi.py.tera", include_str!("../templates/app_fastapi.py.tera"));
+const APP_STDLIB: Template = Template::new("docker/app_stdlib.py.tera", include_str!("../templates/app_stdlib.py.tera"));
+const REQUIREMENTS: Template = Template::new("docker/requirements.txt.tera", include_str!("../templates/requirements.txt.tera"));
 const GITIGNORE: Template = Template::new("docker/gitignore.tera", include_str!("../templates/gitignore.tera"));
-const DOCKERIGNORE: Template =
-    Template::new("docker/dockerignore.tera", include_str!("../templates/dockerignore.tera"));
+const DOCKERIGNORE: Template = Template::new("docker/dockerignore.tera", include_str!("../templates/dockerignore.tera"));
 
 pub fn option_specs() -> Vec<OptionSpec> {
     vec![

@@ -10,8 +10,7 @@ pub const DEFAULT_GRADIO_VERSION: &str = "6.31.0";
 
 const README: Template = Template::new("gradio/README.md.tera", include_str!("../templates/README.md.tera"));
 const APP: Template = Template::new("gradio/app.py.tera", include_str!("../templates/app.py.tera"));
-const REQUIREMENTS: Template =
-    Template::new("gradio/requirements.txt.tera", include_str!("../templates/requirements.txt.tera"));
+const REQUIREMENTS: Template = Template::new("gradio/requirements.txt.tera", include_str!("../templates/requirements.txt.tera"));
 const GITIGNORE: Template = Template::new("gradio/gitignore.tera", include_str!("../templates/gitignore.tera"));
 
 pub fn option_specs() -> Vec<OptionSpec> {

@@ -70,10 +70,8 @@ const README: Template = Template::new("static/README.md.tera", include_str!("..
 const INDEX: Template = Template::new("static/index.html.tera", include_str!("../templates/index.html.tera"));
 const STYLE: Template = Template::new("static/style.css.tera", include_str!("../templates/style.css.tera"));
 const SCRIPT: Template = Template::new("static/script.js.tera", include_str!("../templates/script.js.tera"));
-const PACKAGE_JSON: Template =
-    Template::new("static/package.json.tera", include_str!("../templates/package.json.tera"));
-const VITE_CONFIG: Template =
-    Template::new("static/vite.config.js.tera", include_str!("../templates/vite.config.js.tera"));
+const PACKAGE_JSON: Template = Template::new("static/package.json.tera", include_str!("../templates/package.json.tera"));
+const VITE_CONFIG: Template = Template::new("static/vite.config.js.tera", include_str!("../templates/vite.config.js.tera"));
 const GITIGNORE: Template = Template::new("static/gitignore.tera", include_str!("../templates/gitignore.tera"));
 
 pub fn option_specs() -> Vec<OptionSpec> {

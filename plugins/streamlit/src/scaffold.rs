@@ -12,17 +12,13 @@ use crate::STREAMLIT_PORT;
 pub const DEFAULT_STREAMLIT_VERSION: &str = "1.67.0";
 
 const README: Template = Template::new("streamlit/README.md.tera", include_str!("../templates/README.md.tera"));
-const DOCKERFILE: Template =
-    Template::new("streamlit/Dockerfile.tera", include_str!("../templates/Dockerfile.tera"));
+const DOCKERFILE: Template = Template::new("streamlit/Dockerfile.tera", include_str!("../templates/Dockerfile.tera"));
 const APP: Template = Template::new("streamlit/app.py.tera", include_str!("../templates/app.py.tera"));
 const REQUIREMENTS: Template =
     Template::new("streamlit/requirements.txt.tera", include_str!("../templates/requirements.txt.tera"));
-const CONFIG: Template =
-    Template::new("streamlit/config.toml.tera", include_str!("../templates/config.toml.tera"));
-const GITIGNORE: Template =
-    Template::new("streamlit/gitignore.tera", include_str!("../templates/gitignore.tera"));
-const DOCKERIGNORE: Template =
-    Template::new("streamlit/dockerignore.tera", include_str!("../templates/dockerignore.tera"));
+const CONFIG: Template = Template::new("streamlit/config.toml.tera", include_str!("../templates/config.toml.tera"));
+const GITIGNORE: Template = Template::new("streamlit/gitignore.tera", include_str!("../templates/gitignore.tera"));
+const DOCKERIGNORE: Template = Template::new("streamlit/dockerignore.tera", include_str!("../templates/dockerignore.tera"));
 
 pub fn option_specs() -> Vec<OptionSpec> {
     vec![
