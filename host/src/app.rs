@@ -67,11 +67,12 @@ impl App {
     }
 
     /// The Hub services for a caller who brings a token (the gateway's `Authorization: Bearer`): built
-    /// per request, kept nowhere. No token file or environment variable of this host is read.
+    /// per request, kept nowhere. No token file or environment variable of this host is read. Its deploys
+    /// do not ask `whoami` again: the gateway asks before it answers 202, so a bad token is a 401 there.
     pub fn hub_with_token(&self, token: Token) -> Result<HubServices, AppError> {
         let vars: Vec<(&str, String)> = self.settings.hub_endpoint.iter().map(|e| ("HF_ENDPOINT", e.clone())).collect();
         let auth = EnvAuth::with_vars(vars).with_explicit_token(Some(token));
-        Ok(self.hub_services(Arc::new(HubClient::from_auth(&auth)?), true))
+        Ok(self.hub_services(Arc::new(HubClient::from_auth(&auth)?), false))
     }
 
     /// The Hub services over a client (with a token resolved however the front end chose); `check_token`:

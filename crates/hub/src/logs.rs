@@ -120,19 +120,7 @@ pub trait LogService: Send + Sync {
     ) -> Result<()> {
         let mut skip = query.after;
         if let (0, Some(n)) = (query.after, query.tail) {
-            // The last n lines, counting all of them, in bounded memory.
-            let mut last = std::collections::VecDeque::with_capacity(n.min(10_000));
-            let mut total = 0u64;
-            self.stream_logs(space, kind, &StreamOptions::new(false).via(query.source), &mut |l| {
-                total += 1;
-                if n > 0 {
-                    if last.len() == n {
-                        last.pop_front();
-                    }
-                    last.push_back(l.clone());
-                }
-                ControlFlow::Continue(())
-            })?;
+            let (last, total) = history_tail(self, space, kind, n, query.source)?;
             let first = total - last.len() as u64 + 1;
             for (i, l) in last.iter().enumerate() {
                 if on_line(first + i as u64, l).is_break() {
@@ -151,6 +139,29 @@ pub trait LogService: Send + Sync {
         })?;
         Ok(())
     }
+}
+
+/// The last `n` lines of a log's history, in bounded memory, and how many lines the history has.
+fn history_tail<L: LogService + ?Sized>(
+    logs: &L,
+    space: &SpaceId,
+    kind: LogKind,
+    n: usize,
+    source: LogSource,
+) -> Result<(VecDeque<LogLine>, u64)> {
+    let mut last = VecDeque::with_capacity(n.min(10_000));
+    let mut total = 0u64;
+    logs.stream_logs(space, kind, &StreamOptions::new(false).via(source), &mut |l| {
+        total += 1;
+        if n > 0 {
+            if last.len() == n {
+                last.pop_front();
+            }
+            last.push_back(l.clone());
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok((last, total))
 }
 
 /// Which lines of a log [`LogService::tail_then_follow`] hands out.
@@ -224,18 +235,10 @@ impl LogService for HubLogs {
     }
 
     fn tail_logs(&self, space: &SpaceId, kind: LogKind, n: usize, source: LogSource) -> Result<Vec<LogLine>> {
-        let mut tail = VecDeque::with_capacity(n.min(10_000));
         if n == 0 {
             return Ok(Vec::new());
         }
-        self.stream_logs(space, kind, &StreamOptions::new(false).via(source), &mut |l| {
-            if tail.len() == n {
-                tail.pop_front();
-            }
-            tail.push_back(l.clone());
-            ControlFlow::Continue(())
-        })?;
-        Ok(tail.into())
+        Ok(history_tail(self, space, kind, n, source)?.0.into())
     }
 
     fn wait_for_stage(

@@ -350,15 +350,7 @@ async fn scaffold(
     headers: HeaderMap,
     body: Result<Json<ScaffoldRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return too_large();
-        }
-        ApiError(
-            AppError::new(ErrorCode::BadJson, format!("the scaffold request is not valid: {}", e.body_text()))
-                .hint(r#"Send JSON like {"sdk": "docker", "title": "My Space", "options": {"port": 7860}}."#),
-        )
-    })?;
+    let req = json_body(body, r#"{"sdk": "docker", "title": "My Space", "options": {"port": 7860}}"#)?;
     let want_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -367,7 +359,7 @@ async fn scaffold(
     blocking(move || {
         let dir = temp_dir()?;
         let root = dir.path().join("project");
-        let options = req.options.iter().map(|(k, v)| raw_option(k, v).map(|r| (k.clone(), r))).collect::<Result<_, _>>()?;
+        let options = raw_options(&req.options)?;
         let new = NewRequest { dir: root.clone(), sdk: req.sdk.clone(), title: req.title.clone(), api: req.api, options };
         let report = app.projects.new_project(&new, false, false)?;
         let mut files = Vec::with_capacity(report.files.len());
@@ -412,8 +404,12 @@ fn safe_file_name(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
-/// A JSON option value as the plugin's option parser takes it.
-pub(super) fn raw_option(name: &str, v: &Value) -> Result<RawValue, AppError> {
+/// A request's `options` as the plugin's option parser takes them.
+pub(super) fn raw_options(options: &serde_json::Map<String, Value>) -> Result<Vec<(String, RawValue)>, AppError> {
+    options.iter().map(|(k, v)| raw_option(k, v).map(|r| (k.clone(), r))).collect()
+}
+
+fn raw_option(name: &str, v: &Value) -> Result<RawValue, AppError> {
     match v {
         Value::String(s) => Ok(RawValue::Text(s.clone())),
         Value::Bool(b) => Ok(RawValue::Typed(OptionValue::Flag(*b))),
@@ -430,6 +426,22 @@ pub(super) fn temp_dir() -> Result<tempfile::TempDir, AppError> {
         AppError::new(ErrorCode::WriteFailed, format!("cannot create a temporary directory: {e}"))
             .hint("Check TMPDIR on the gateway host: it must exist and be writable.")
     })
+}
+
+/// A JSON body, or the error that says what is wrong with it (413 past the body limit).
+pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>, example: &str) -> Result<T, ApiError> {
+    body.map(|Json(b)| b).map_err(|e| {
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ErrorCode::BodyTooLarge } else { ErrorCode::BadJson };
+        ApiError(
+            AppError::new(code, format!("the request body is not valid: {}", e.body_text()))
+                .hint(format!("Send JSON like {example}.")),
+        )
+    })
+}
+
+/// The SSE `Last-Event-ID` a reconnecting reader sends: the last event it got (0: none).
+pub(super) fn last_event_id(headers: &HeaderMap) -> u64 {
+    headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
 }
 
 pub(super) fn too_large() -> ApiError {

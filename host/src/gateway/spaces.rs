@@ -28,7 +28,7 @@ use spacesmith_hub::{
 use utoipa::ToSchema;
 
 use super::archive;
-use super::routes::{ErrorBody, raw_option, temp_dir};
+use super::routes::{ErrorBody, json_body, last_event_id, raw_options, temp_dir};
 use super::{ApiError, Gateway, blocking};
 use crate::app::HubServices;
 use crate::deploy::{DeployEvent, DeployObserver, DeployRequest, DeployService, SpaceService};
@@ -73,16 +73,6 @@ fn hub(g: &Gateway, headers: &HeaderMap) -> Result<HubServices, ApiError> {
 
 fn space_id(owner: &str, name: &str) -> Result<SpaceId, ApiError> {
     SpaceId::parse(&format!("{owner}/{name}")).map_err(|e| ApiError(e.into()))
-}
-
-fn json_body<T>(body: Result<Json<T>, JsonRejection>, example: &str) -> Result<T, ApiError> {
-    body.map(|Json(b)| b).map_err(|e| {
-        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ErrorCode::BodyTooLarge } else { ErrorCode::BadJson };
-        ApiError(
-            AppError::new(code, format!("the request body is not valid: {}", e.body_text()))
-                .hint(format!("Send JSON like {example}.")),
-        )
-    })
 }
 
 /// A Space as `spacesmith space status --json` shows it.
@@ -327,8 +317,7 @@ async fn logs(
             ));
         }
     };
-    let after =
-        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+    let after = last_event_id(&headers);
     let hub = hub(&g, &headers)?;
     // The Space must exist and be readable: that is an HTTP error, not an event of a stream.
     let (hub, space) = blocking(move || {
@@ -528,7 +517,7 @@ async fn deploy(
             Json::<DeployBody>::from_request(req, &g).await,
             r#"{"sdk": "docker", "hardware": "cpu-basic", "secrets": {"API_KEY": "..."}}"#,
         )?;
-        let options = body.options.iter().map(|(k, v)| raw_option(k, v).map(|r| (k.clone(), r))).collect::<Result<_, _>>()?;
+        let options = raw_options(&body.options)?;
         let st = Settings {
             hardware: body.hardware,
             sleep_time: body.sleep_time,
@@ -572,6 +561,7 @@ async fn deploy(
     .await?;
     // Where the Space is now, so any replica can tell this deployment's commit from earlier ones.
     let (hub, space, parent) = blocking(move || {
+        // The token is checked here, once (the deployer of `hub_with_token` does not ask again).
         hub.api.whoami()?;
         let parent = match hub.api.space_info(&space, None) {
             Ok(info) => info.sha.unwrap_or_default(),
@@ -734,8 +724,7 @@ async fn deployment_events(
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let parsed = DeploymentId::decode(&id)?;
-    let after =
-        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
+    let after = last_event_id(&headers) as usize;
     let local = g.deployments.lock().unwrap().get(&id).cloned();
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(256);
     match local {

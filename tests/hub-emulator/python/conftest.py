@@ -20,16 +20,21 @@ OTHER_TOKEN = "hf_fidelity_bob_token"
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
-def _binary() -> str:
-    explicit = os.environ.get("HUB_EMULATOR_BIN")
+def binary(name: str, env_var: str) -> str:
+    """A binary of this workspace: $env_var (run.sh sets it), else <target>/release or /debug."""
+    explicit = os.environ.get(env_var)
     if explicit:
         return explicit
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or REPO_ROOT / "target")
     for profile in ("release", "debug"):
-        candidate = target / profile / "hub-emulator"
+        candidate = target / profile / name
         if candidate.exists():
             return str(candidate)
-    raise RuntimeError(f"hub-emulator binary not found under {target}; run tests/hub-emulator/python/run.sh")
+    raise RuntimeError(f"{name} binary not found under {target}; run tests/hub-emulator/python/run.sh")
+
+
+def _binary() -> str:
+    return binary("hub-emulator", "HUB_EMULATOR_BIN")
 
 
 class Emulator:

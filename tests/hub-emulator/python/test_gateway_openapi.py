@@ -3,7 +3,6 @@ and the gateway's shutdown on SIGTERM. The binary comes from $SPACESMITH_BIN (ru
 
 import json
 import os
-import pathlib
 import re
 import signal
 import subprocess
@@ -12,15 +11,11 @@ import urllib.request
 import pytest
 from openapi_spec_validator import validate
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
+from conftest import binary
 
 
 def _binary() -> str:
-    explicit = os.environ.get("SPACESMITH_BIN")
-    if explicit:
-        return explicit
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or REPO_ROOT / "target")
-    return str(target / "release" / "spacesmith")
+    return binary("spacesmith", "SPACESMITH_BIN")
 
 
 @pytest.fixture
