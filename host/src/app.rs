@@ -58,7 +58,7 @@ impl App {
 
     /// `spacesmith dev`: runs a project as the Hub would, from these settings.
     pub fn dev(&self) -> LocalDev {
-        LocalDev::new(&self.settings)
+        LocalDev::new(&self.settings, self.registry.clone(), self.settings.text_cap)
     }
 
     /// `spacesmith doctor`, with the token found where `auth` looks.

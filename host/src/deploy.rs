@@ -18,7 +18,7 @@ use spacesmith_runtime::SecretStage;
 use crate::error::{AppError, ErrorCode, Exit};
 use crate::hardware::HardwareResolver;
 use crate::project::{ProjectService, SecretDelivery, ValidationReport};
-use crate::secrets::{self, NeededSecret};
+use crate::secrets::NeededSecret;
 
 /// Everything `deploy` is asked to do.
 #[derive(Debug, Clone)]
@@ -248,7 +248,7 @@ impl Deployer {
             AppError::new(ErrorCode::ProjectUnreadable, format!("cannot read {}: {e}", dir.display()))
                 .hint("Pass the directory of a Space repository (the one holding README.md).")
         })?;
-        Ok(secrets::scan(&project.files))
+        self.projects.needed_secrets(&project)
     }
 
     /// Information about the Space, or None if it does not exist.
@@ -298,12 +298,13 @@ impl DeployService for Deployer {
             .hint("Fix them (each finding says how), or pass --force to deploy anyway."));
         }
         let Some(sdk) = report.sdk.clone() else {
-            return Err(AppError::new(ErrorCode::NoSdk, format!("{}/README.md declares no `sdk`", req.dir.display()))
-                .hint("Add `sdk: docker` (or gradio, static) to the README front matter."));
+            return Err(AppError::new(ErrorCode::NoSdk, format!("{}/README.md declares no `sdk`", req.dir.display())).hint(
+                "Add an `sdk:` line to the README front matter; `spacesmith plugin list` shows the SDKs this spacesmith has.",
+            ));
         };
         let hardware = req.hardware.as_deref().map(|h| self.hardware.resolve(h)).transpose()?;
         let t = spacesmith_hub::timing::span("deploy.secrets_scan");
-        let needed = secrets::scan(&project.files);
+        let needed = self.projects.needed_secrets(&project)?;
         t.end();
         let given_secrets: Vec<String> = req.secrets.iter().map(|s| s.key.clone()).collect();
         let given_vars: Vec<String> = req.variables.iter().map(|v| v.key.clone()).collect();

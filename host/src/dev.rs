@@ -1,11 +1,13 @@
 //! `spacesmith dev`: run a Space locally the way the Hub runs it, before deploying it.
 //!
-//! Supported: `sdk: gradio` (`python <app_file>`, gradio pre-installed at `sdk_version` as the Hub does),
-//! and `sdk: docker` projects whose Dockerfile is the generated Python kind: a final-stage exec-form
-//! `CMD` that runs python, uvicorn or streamlit, or a shell script (`start.sh`) that does. The project's
-//! requirements go into a virtualenv (`.venv`, or `$SPACESMITH_DEV_VENV`), the app gets the environment
-//! the Hub gives it plus the `.env` file's values (never printed), and its process group is stopped on
-//! Ctrl-C/SIGTERM. `--docker` builds and runs the real image when a Docker engine answers.
+//! The host knows no SDK: it asks the plugins that check the README's `sdk` for a run plan (contract
+//! 0.2 `run`) and executes it: the plan's setup steps in order (a virtualenv, `.venv` or
+//! `$SPACESMITH_DEV_VENV`, with its requirement files and packages; commands such as a build), then its
+//! start (a program from the project directory, or the project's files served over HTTP). The app gets
+//! the environment every Space gets, the `.env` file's values (never printed) and the plan's own
+//! variables, and its process group is stopped on Ctrl-C/SIGTERM. `--docker` builds and runs the plan's
+//! container image when a Docker engine answers. A third-party plugin's plan runs only when the user
+//! granted it `run-plan`.
 //!
 //! `SYSTEM=spaces` is deliberately not set: the Hub sets it, but gradio and huggingface_hub take it to
 //! mean "running on the Hub" and change behaviour (gradio deploy refuses to run, for one).
@@ -20,8 +22,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use spacesmith_runtime::{
+    Capability, CommandStep, PORT_PLACEHOLDER, PlanProblem, PythonEnv, RunPlan, RunPlanAnswer, SetupStep, Start,
+};
 
 use crate::error::{AppError, ErrorCode};
+use crate::registry::PluginRegistry;
 use crate::secrets;
 
 /// Points `dev` at an existing virtualenv instead of the project's `.venv` (a development/CI aid: the
@@ -33,11 +39,13 @@ const STAMP: &str = ".spacesmith-dev-stamp";
 const STOP_GRACE: Duration = Duration::from_secs(10);
 /// How long `docker info` may take before the engine counts as unreachable.
 const DOCKER_INFO_TIMEOUT: Duration = Duration::from_secs(15);
+/// The container engine's command-line program (`--docker`).
+const ENGINE: &str = "docker";
 
 #[derive(Debug, Clone)]
 pub struct DevRequest {
     pub dir: PathBuf,
-    /// The local port; default: README app_port (docker) or 7860.
+    /// The local port; default: the run plan's.
     pub port: Option<u16>,
     /// KEY=VALUE file; default: `<dir>/.env` when it exists.
     pub env_file: Option<PathBuf>,
@@ -50,6 +58,8 @@ pub struct DevRequest {
 #[derive(Debug, Clone, Serialize)]
 pub struct DevPlan {
     pub sdk: String,
+    /// The plugin whose run plan this is (`<sdk-id> <version>`).
+    pub plugin: String,
     pub title: String,
     pub space_id: String,
     pub port: u16,
@@ -81,11 +91,11 @@ pub enum DevEvent<'a> {
     Building {
         image: &'a str,
     },
-    /// A static Space's `app_build_command` runs.
+    /// A setup command of the run plan runs (shown by its label).
     BuildCommand {
         command: &'a str,
     },
-    /// One output line of `source` (`pip`, `venv`, `docker`, `app`).
+    /// One output line of `source` (`pip`, `venv`, `docker`, a setup step, `app`).
     Log {
         source: &'a str,
         line: &'a str,
@@ -120,8 +130,10 @@ pub trait DevRunner: Send + Sync {
     fn run(&self, req: &DevRequest, obs: &dyn DevObserver) -> Result<i32, AppError>;
 }
 
-/// The real runner: virtualenv + subprocess, or the docker CLI.
+/// The real runner: executes a plugin's run plan with a virtualenv and subprocesses, or the docker CLI.
 pub struct LocalDev {
+    registry: Arc<dyn PluginRegistry>,
+    text_cap: u64,
     /// `$SPACESMITH_DEV_VENV`.
     pub venv_override: Option<PathBuf>,
     /// `$PYTHON`: the interpreter that creates the venv.
@@ -131,45 +143,36 @@ pub struct LocalDev {
 }
 
 impl LocalDev {
-    pub fn new(settings: &crate::config::Settings) -> LocalDev {
-        LocalDev { venv_override: settings.dev_venv.clone(), python: settings.python.clone(), path: settings.path.clone() }
+    pub fn new(settings: &crate::config::Settings, registry: Arc<dyn PluginRegistry>, text_cap: u64) -> LocalDev {
+        LocalDev {
+            registry,
+            text_cap,
+            venv_override: settings.dev_venv.clone(),
+            python: settings.python.clone(),
+            path: settings.path.clone(),
+        }
     }
 }
 
-/// How the app is started, from the README and the Dockerfile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Launch {
-    /// `sh <script>` from the project directory.
-    Script(PathBuf),
-    /// A program from the venv (python, uvicorn, streamlit) with its arguments.
-    Program(Vec<String>),
-    /// A static Space: `build` (README `app_build_command`) first, if any, then the project's files
-    /// served over HTTP, `page` (README `app_file`) being the Space's page.
-    Static { build: Option<String>, page: String },
-}
-
-/// The project as `dev` sees it.
+/// The project as `dev` sees it: its README and the run plan a plugin gave for it.
 #[derive(Debug, Clone)]
 pub struct Space {
     pub sdk: String,
+    pub plugin: String,
     pub title: String,
     pub name: String,
-    pub app_port: u16,
-    /// gradio: `gradio==<sdk_version>` when requirements.txt does not pin gradio itself.
-    pub preinstalled: Vec<String>,
-    pub launch: Launch,
+    pub plan: RunPlan,
 }
 
 fn unsupported(what: String) -> AppError {
-    AppError::new(ErrorCode::DevUnsupported, what).hint(
-        "`spacesmith dev` runs gradio and static Spaces, and Docker Spaces whose Dockerfile ends in an exec-form CMD \
-         running python, uvicorn or streamlit (or a start.sh that does). For any other Dockerfile use \
-         `spacesmith dev --docker` with a Docker engine running.",
-    )
+    AppError::new(ErrorCode::DevUnsupported, what)
 }
 
-/// Reads the README front matter and, for docker, the Dockerfile's final CMD.
-pub fn inspect(dir: &Path) -> Result<Space, AppError> {
+/// Reads the README and asks the plugins that check its `sdk` how the project runs: the first granted
+/// plan that starts locally wins; then a plan that would start but is not granted `run-plan` is
+/// refused naming the grant; then the first granted plan at all (it may still run with `--docker`);
+/// then the first plugin's reason why not.
+pub fn inspect(dir: &Path, registry: &dyn PluginRegistry, text_cap: u64) -> Result<Space, AppError> {
     let readme = dir.join("README.md");
     let text = std::fs::read_to_string(&readme).map_err(|e| {
         AppError::new(ErrorCode::ProjectNotFound, format!("cannot read {}: {e}", readme.display()))
@@ -185,186 +188,78 @@ pub fn inspect(dir: &Path) -> Result<Space, AppError> {
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "space".into());
     let title = fm.get_str("title").unwrap_or(&name).to_string();
-    let sdk = fm.sdk().unwrap_or("").to_string();
-    match sdk.as_str() {
-        "gradio" => {
-            let app_file = fm.app_file().unwrap_or("app.py").to_string();
-            if !dir.join(&app_file).is_file() {
-                return Err(AppError::new(ErrorCode::AppFileMissing, format!("the app file {app_file} does not exist"))
-                    .hint("README app_file names the file the Space runs (default app.py)."));
-            }
-            let version = fm.get_str("sdk_version").or_else(|| fm.scalar_text("sdk_version"));
-            let reqs = std::fs::read_to_string(dir.join("requirements.txt")).unwrap_or_default();
-            let preinstalled = match version {
-                Some(v) if !requires(&reqs, "gradio") => vec![format!("gradio=={v}")],
-                _ => Vec::new(),
-            };
-            let launch = Launch::Program(vec!["python".into(), app_file]);
-            Ok(Space { sdk, title, name, app_port: 7860, preinstalled, launch })
-        }
-        "docker" => {
-            let app_port = fm.app_port().unwrap_or(7860);
-            let path = dir.join("Dockerfile");
-            let dockerfile = std::fs::read_to_string(&path).map_err(|e| {
-                AppError::new(ErrorCode::DockerfileMissing, format!("cannot read {}: {e}", path.display()))
-                    .hint("A Docker Space is built from the Dockerfile at the project's root.")
-            })?;
-            let launch = docker_launch(dir, &dockerfile)?;
-            Ok(Space { sdk, title, name, app_port, preinstalled: Vec::new(), launch })
-        }
-        "static" => {
-            let build = fm.get_str("app_build_command").map(str::trim).filter(|c| !c.is_empty()).map(String::from);
-            let page = fm.app_file().unwrap_or("index.html").trim_start_matches("./").to_string();
-            // With a build step the page is the build's output: it need not exist yet.
-            if build.is_none() && !dir.join(&page).is_file() {
-                return Err(AppError::new(ErrorCode::AppFileMissing, format!("the page {page} does not exist"))
-                    .hint("README app_file names the page the static Space serves (default index.html)."));
-            }
-            Ok(Space { sdk, title, name, app_port: 7860, preinstalled: Vec::new(), launch: Launch::Static { build, page } })
-        }
-        "" => Err(unsupported("README.md has no `sdk`".into())),
-        other => Err(unsupported(format!("`spacesmith dev` does not run `sdk: {other}` Spaces"))),
-    }
-}
-
-/// Whether requirements.txt names `package` (any version), e.g. `gradio==6.0`, `Gradio[oauth]`.
-pub fn requires(reqs: &str, package: &str) -> bool {
-    let norm = |s: &str| s.to_ascii_lowercase().replace('_', "-");
-    reqs.lines().any(|l| {
-        let l = l.split('#').next().unwrap_or("").trim();
-        let name = l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')).next().unwrap_or("");
-        !name.is_empty() && norm(name) == norm(package)
-    })
-}
-
-/// The final stage's CMD (exec form) and WORKDIR, with `$VAR`s of the stage's ENV expanded in WORKDIR.
-pub fn final_cmd(dockerfile: &str) -> Result<(Vec<String>, String), String> {
-    let mut logical = Vec::new();
-    let mut acc = String::new();
-    for line in dockerfile.lines() {
-        let t = line.trim();
-        if t.starts_with('#') || (t.is_empty() && !acc.is_empty()) {
-            continue;
-        }
-        match t.strip_suffix('\\') {
-            Some(head) => {
-                acc.push_str(head);
-                acc.push(' ');
-            }
-            None => {
-                acc.push_str(t);
-                logical.push(std::mem::take(&mut acc));
-            }
-        }
-    }
-    let (mut cmd, mut entrypoint, mut workdir) = (None, false, String::from("/"));
-    let mut env: Vec<(String, String)> = Vec::new();
-    for ins in logical.iter().filter(|l| !l.is_empty()) {
-        let (kw, rest) = ins.split_once(char::is_whitespace).unwrap_or((ins, ""));
-        let rest = rest.trim();
-        match kw.to_ascii_uppercase().as_str() {
-            "FROM" => (cmd, entrypoint, workdir, env) = (None, false, "/".into(), Vec::new()),
-            "ENTRYPOINT" => entrypoint = true,
-            "ENV" => env.extend(env_pairs(rest)),
-            "WORKDIR" => {
-                let p = expand(rest.trim_matches('"'), &env);
-                workdir = if p.starts_with('/') { p } else { format!("{}/{p}", workdir.trim_end_matches('/')) };
-            }
-            "CMD" => cmd = Some(rest.to_string()),
-            _ => {}
-        }
-    }
-    if entrypoint {
-        return Err("the final stage has an ENTRYPOINT".into());
-    }
-    let cmd = cmd.ok_or("the final stage has no CMD")?;
-    if !cmd.starts_with('[') {
-        return Err(format!("CMD {cmd} is in shell form, not exec form"));
-    }
-    let argv: Vec<String> = serde_json::from_str(&cmd).map_err(|_| format!("CMD {cmd} is not a JSON array of strings"))?;
-    if argv.is_empty() {
-        return Err("CMD is empty".into());
-    }
-    Ok((argv, workdir))
-}
-
-fn env_pairs(rest: &str) -> Vec<(String, String)> {
-    if !rest.split_whitespace().next().unwrap_or("").contains('=') {
-        // `ENV KEY value` (legacy form).
-        return rest.split_once(char::is_whitespace).map(|(k, v)| (k.into(), v.trim().into())).into_iter().collect();
-    }
-    rest.split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-        .collect()
-}
-
-fn expand(s: &str, env: &[(String, String)]) -> String {
-    let mut out = s.to_string();
-    for (k, v) in env.iter().rev() {
-        out = out.replace(&format!("${{{k}}}"), v).replace(&format!("${k}"), v);
-    }
-    out
-}
-
-/// The local launch for a Docker Space's final CMD, or why `dev` cannot run it.
-pub fn docker_launch(dir: &Path, dockerfile: &str) -> Result<Launch, AppError> {
-    let (argv, workdir) =
-        final_cmd(dockerfile).map_err(|why| unsupported(format!("cannot run this Dockerfile locally: {why}")))?;
-    // Paths inside the image's WORKDIR are the project's files.
-    let local = |a: &str| -> String {
-        let w = workdir.trim_end_matches('/');
-        match a.strip_prefix(w).and_then(|r| r.strip_prefix('/')) {
-            Some(rel) if !w.is_empty() => rel.to_string(),
-            _ => a.to_string(),
-        }
+    let Some(sdk) = fm.sdk().map(str::to_string) else {
+        return Err(unsupported("README.md has no `sdk`".into())
+            .hint("Add an `sdk:` line to the README front matter; `spacesmith plugin list` shows the SDKs."));
     };
-    let prog = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
-    let script = if matches!(prog.as_str(), "sh" | "bash" | "dash") {
-        argv[1..].iter().find(|a| !a.starts_with('-')).filter(|a| a.ends_with(".sh")).map(|a| local(a))
-    } else if prog.ends_with(".sh") {
-        Some(local(&argv[0]))
-    } else {
-        None
-    };
-    let shown = serde_json::to_string(&argv).unwrap_or_default();
-    if let Some(script) = script {
-        let path = dir.join(&script);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| unsupported(format!("CMD {shown} runs {script}, which is not in the project ({e})")))?;
-        if !["python", "uvicorn", "streamlit", "gunicorn"].iter().any(|p| text.contains(p)) {
-            return Err(unsupported(format!("{script} (the Dockerfile's CMD) does not run python, uvicorn or streamlit")));
+    let checkers = registry.checkers(&sdk)?;
+    if checkers.is_empty() {
+        return Err(unsupported(format!("no plugin checks `sdk: {sdk}` Spaces, so none says how to run this one"))
+            .hint("Install a plugin for that SDK (`spacesmith plugin install`), or check the README's `sdk`."));
+    }
+    let project = crate::project::load_project(dir, text_cap)?;
+    let input = crate::project::plugin_input(&project, Some(&fm));
+    let (mut runnable, mut planned, mut refused, mut old, mut ungranted) = (None, None, None, Vec::new(), None);
+    for plugin in &checkers {
+        let who = format!("{} {}", plugin.info().sdk_id, plugin.info().version);
+        match plugin.run_plan(&input)? {
+            // A plan runs commands on this machine: a third-party plugin's only with the user's grant.
+            RunPlanAnswer::Plan(plan) if !plugin.grants().contains(&Capability::RunPlan) => {
+                // One that would start locally is named before a granted container-only plan.
+                if ungranted.as_ref().is_none_or(|(_, _, starts)| !starts && plan.start.is_ok()) {
+                    ungranted = Some((plugin.info().sdk_id.clone(), who, plan.start.is_ok()));
+                }
+            }
+            RunPlanAnswer::Plan(plan) => {
+                let slot = if plan.start.is_ok() { &mut runnable } else { &mut planned };
+                if slot.is_none() {
+                    *slot = Some((who, plan));
+                }
+            }
+            RunPlanAnswer::Refused(e) => {
+                refused.get_or_insert((who, e));
+            }
+            RunPlanAnswer::NotInContract => old.push(format!("{who} (contract {})", plugin.contract())),
+            RunPlanAnswer::NoPlan => {}
         }
-        return Ok(Launch::Script(path));
     }
-    let python = prog == "python" || prog.strip_prefix("python3").is_some_and(|v| v.is_empty() || v.starts_with('.'));
-    if !(python || matches!(prog.as_str(), "uvicorn" | "streamlit" | "gunicorn")) {
-        return Err(unsupported(format!("the Dockerfile's CMD {shown} does not run python, uvicorn or streamlit")));
+    let ungranted_starts = ungranted.as_ref().is_some_and(|(_, _, starts)| *starts);
+    if let Some((who, plan)) = runnable.or(if ungranted_starts { None } else { planned }) {
+        return Ok(Space { sdk, plugin: who, title, name, plan });
     }
-    let mut out = vec![prog];
-    out.extend(argv[1..].iter().map(|a| local(a)));
-    Ok(Launch::Program(out))
+    if let Some((id, who, _)) = ungranted {
+        return Err(unsupported(format!("the plugin {who} has a run plan for this project, but you have not granted it `run-plan`"))
+            .hint(format!(
+                "Its plan runs commands on your machine (`spacesmith plugin info {id}` shows what it asks for); if you trust it: `spacesmith plugin grant {id} run-plan`."
+            )));
+    }
+    if let Some((who, e)) = refused {
+        let code = match e.problem {
+            PlanProblem::MissingFile => ErrorCode::AppFileMissing,
+            PlanProblem::Unsupported => ErrorCode::DevUnsupported,
+        };
+        return Err(AppError::new(code, format!("{} (plugin {who})", e.message)).hint(e.fix));
+    }
+    let ids: Vec<String> = checkers.iter().map(|p| p.info().sdk_id.clone()).collect();
+    if !old.is_empty() {
+        return Err(unsupported(format!(
+            "the plugin {} has no run plan: it was built against a contract without one, so it cannot say how `sdk: {sdk}` Spaces run",
+            old.join(", ")
+        ))
+        .hint("Rebuild the plugin with the current spacesmith-plugin-sdk and give it a run plan (docs/plugins.md, \"Writing a run plan\"), or run the Space in its own way."));
+    }
+    Err(unsupported(format!("the plugins checking `sdk: {sdk}` Spaces ({}) have no run plan for this project", ids.join(", ")))
+        .hint("`spacesmith validate` says what the plugins make of it."))
 }
 
-/// The command line with the port flags (`--port`, `--server.port`, `=` forms) set to `port`.
-pub fn with_port(argv: &[String], port: u16) -> Vec<String> {
-    const FLAGS: [&str; 3] = ["--port", "--server.port", "--server-port"];
-    let mut out = Vec::with_capacity(argv.len());
-    let mut next_is_port = false;
-    for a in argv {
-        if next_is_port {
-            out.push(port.to_string());
-            next_is_port = false;
-        } else if FLAGS.contains(&a.as_str()) {
-            out.push(a.clone());
-            next_is_port = true;
-        } else if let Some(f) = FLAGS.iter().find(|f| a.starts_with(&format!("{f}="))) {
-            out.push(format!("{f}={port}"));
-        } else {
-            out.push(a.clone());
-        }
-    }
-    out
+/// The URL `dev` reports: the bare origin for `/`, as a browser shows it.
+fn page_url(base: &str, path: &str) -> String {
+    if path == "/" { base.to_string() } else { format!("{base}{path}") }
+}
+
+/// `{port}` replaced by `port`.
+fn with_port(s: &str, port: u16) -> String {
+    s.replace(PORT_PLACEHOLDER, &port.to_string())
 }
 
 /// The `.env` values (names and values, file order), from `--env-file` or `<dir>/.env`.
@@ -395,20 +290,24 @@ impl DevRunner for LocalDev {
             // Refuse before anything else: without an engine there is nothing to build with.
             docker_available()?;
         }
-        // Absolute: start.sh's path and the app's working directory must not depend on ours.
+        // Absolute: the app's working directory must not depend on ours.
         let dir = std::fs::canonicalize(&req.dir).unwrap_or_else(|_| req.dir.clone());
-        let space = inspect(&dir)?;
-        let (env_file, values) = env_values(req)?;
-        let port = req.port.unwrap_or(space.app_port);
-        check_port_free(port)?;
-        let mut env: Vec<(String, String)> = vec![("PYTHONUNBUFFERED".into(), "1".into())];
-        if space.sdk == "gradio" {
-            env.push(("GRADIO_SERVER_NAME".into(), "0.0.0.0".into()));
+        let space = inspect(&dir, self.registry.as_ref(), self.text_cap)?;
+        let plan = &space.plan;
+        if let Some(c) = &plan.container
+            && !dir.join(&c.dockerfile).is_file()
+        {
+            return Err(AppError::new(ErrorCode::DockerfileMissing, format!("{} has no {}", dir.display(), c.dockerfile))
+                .hint(format!("The Hub builds this Space from {}; add it (`spacesmith new` writes one).", c.dockerfile)));
         }
-        // Hub-provided names win over the file's, as on the Hub where they are reserved.
-        let reserved = |k: &str| secrets::HUB_PROVIDED.contains(&k) || k == "PORT" || k.starts_with("GRADIO_SERVER_");
+        let (env_file, values) = env_values(req)?;
+        let port = req.port.unwrap_or(plan.port);
+        check_port_free(port)?;
+        let inner_port = if req.docker { plan.port } else { port };
+        let mut env: Vec<(String, String)> = vec![("PYTHONUNBUFFERED".into(), "1".into())];
+        // What the Hub and the SDK's runtime set wins over the file's, as on the Hub where they are reserved.
+        let reserved = |k: &str| secrets::HUB_PROVIDED.contains(&k) || k == "PORT" || plan.env.iter().any(|e| e.name == k);
         env.extend(values.iter().filter(|(k, _)| !reserved(k)).cloned());
-        let inner_port = if req.docker { space.app_port } else { port };
         env.extend([
             ("PORT".to_string(), inner_port.to_string()),
             ("SPACE_ID".into(), format!("local/{}", space.name)),
@@ -417,164 +316,154 @@ impl DevRunner for LocalDev {
             ("SPACE_TITLE".into(), space.title.clone()),
             ("SPACE_HOST".into(), format!("localhost:{port}")),
         ]);
-        if space.sdk == "gradio" {
-            env.push(("GRADIO_SERVER_PORT".into(), inner_port.to_string()));
-        }
-        let url = format!("http://localhost:{port}");
+        env.extend(plan.env.iter().map(|e| (e.name.clone(), with_port(&e.value, inner_port))));
+        let base = format!("http://localhost:{port}");
         let env_names: Vec<String> = values.iter().map(|(k, _)| k.clone()).collect();
-
-        if let Launch::Static { build, page } = &space.launch {
-            if req.docker {
-                return Err(AppError::new(ErrorCode::DevUnsupported, "a static Space has no Docker image to run")
-                    .hint("Run `spacesmith dev` without --docker: it builds (app_build_command) and serves the page."));
-            }
-            return self.serve_static(&dir, &space, build.as_deref(), page, port, env, env_file, env_names, req, obs);
-        }
+        let report = |command: &[String], url: &str, docker: bool| DevPlan {
+            sdk: space.sdk.clone(),
+            plugin: space.plugin.clone(),
+            title: space.title.clone(),
+            space_id: format!("local/{}", space.name),
+            port,
+            app_port: if docker { plan.port } else { port },
+            url: url.to_string(),
+            command: command.to_vec(),
+            env_file: env_file.clone(),
+            env_names: env_names.clone(),
+            docker,
+        };
 
         if req.docker {
+            let Some(container) = &plan.container else {
+                return Err(unsupported(format!("the run plan of {} builds no container image for this Space", space.plugin))
+                    .hint("Run `spacesmith dev` without --docker."));
+            };
+            let url = page_url(&base, &plan.ready_path);
             let image = format!("spacesmith-dev-{}", docker_name(&space.name));
-            let container = format!("{image}-{}", std::process::id());
-            let mut command = vec!["docker".to_string(), "run".into(), "--rm".into(), "--init".into()];
-            command.extend(["--name".into(), container.clone(), "-p".into(), format!("{port}:{}", space.app_port)]);
+            let name = format!("{image}-{}", std::process::id());
+            let mut command = vec![ENGINE.to_string(), "run".into(), "--rm".into(), "--init".into()];
+            command.extend(["--name".into(), name.clone(), "-p".into(), format!("{port}:{}", plan.port)]);
             // `-e NAME` alone: docker reads the value from its own environment, so no value is on a command line.
             for (k, _) in &env {
                 command.extend(["-e".into(), k.clone()]);
             }
             command.push(image.clone());
-            let plan = self.plan(&space, port, &url, &command, env_file, env_names, true);
-            obs.event(DevEvent::Plan(&plan));
+            obs.event(DevEvent::Plan(&report(&command, &url, true)));
             obs.event(DevEvent::Building { image: &image });
-            let mut build = Command::new("docker");
-            build.args(["build", "-t", &image]);
+            let mut build = Command::new(ENGINE);
+            build.arg("build");
+            if container.dockerfile != "Dockerfile" {
+                build.args(["-f", &container.dockerfile]);
+            }
+            build.args(["-t", &image]);
             // Every secret is a build secret too, as on the Hub (RUN --mount=type=secret,id=NAME).
             for (k, _) in &values {
                 build.args(["--secret", &format!("id={k},env={k}")]);
             }
             build.arg(".").current_dir(&dir).envs(values.iter().cloned());
-            let status = run_streamed(build, "docker", obs)?;
+            let status = run_streamed(build, ENGINE, obs)?;
             if !status.success() {
                 return Err(AppError::new(ErrorCode::DockerBuildFailed, format!("docker build failed ({status})"))
                     .hint("The build's output is above; `spacesmith validate` checks the Dockerfile."));
             }
-            let mut cmd = Command::new("docker");
+            let mut cmd = Command::new(ENGINE);
             cmd.args(&command[1..]).current_dir(&dir).envs(env.iter().cloned());
-            let stop = vec!["docker".to_string(), "stop".into(), "--time".into(), "10".into(), container];
-            return supervise(cmd, Some(stop), port, &url, req.ready_timeout, obs);
+            let stop = vec![ENGINE.to_string(), "stop".into(), "--time".into(), "10".into(), name];
+            return supervise(cmd, Some(stop), port, &plan.ready_path, &url, req.ready_timeout, obs);
         }
 
-        let command = match &space.launch {
-            Launch::Script(script) => vec!["sh".to_string(), script.display().to_string()],
-            Launch::Program(argv) => with_port(argv, port),
-            Launch::Static { .. } => unreachable!("static Spaces are served above"),
+        let start = match &plan.start {
+            Ok(start) => start,
+            Err(why) => {
+                let hint = if plan.container.is_some() {
+                    "It can still run in its container: `spacesmith dev --docker` with a Docker engine running."
+                } else {
+                    "Run it the way its SDK's documentation says."
+                };
+                return Err(unsupported(format!("cannot run this project locally: {why} (plugin {})", space.plugin)).hint(hint));
+            }
         };
-        let plan = self.plan(&space, port, &url, &command, env_file, env_names, false);
-        obs.event(DevEvent::Plan(&plan));
-        let venv = self.prepare_venv(&dir, &space, obs)?;
-        let bin = venv.join("bin");
-        // python/uvicorn/streamlit from the venv, as its PATH would find them.
-        let local = bin.join(&command[0]);
-        let program = if local.is_file() { local.display().to_string() } else { command[0].clone() };
-        let args = &command[1..];
-        let mut path = vec![bin.clone()];
+        let (command, url) = match start {
+            Start::Program { argv } => {
+                (argv.iter().map(|a| with_port(a, port)).collect::<Vec<_>>(), page_url(&base, &plan.ready_path))
+            }
+            Start::StaticFiles { page } => {
+                let python = match &self.venv_override {
+                    Some(v) => v.join("bin/python").display().to_string(),
+                    None => pick_python(self.python.as_deref())?,
+                };
+                let command =
+                    vec![python, "-m".into(), "http.server".into(), port.to_string(), "--bind".into(), "127.0.0.1".into()];
+                let url = if page == "index.html" { base.clone() } else { format!("{base}/{page}") };
+                (command, url)
+            }
+        };
+        obs.event(DevEvent::Plan(&report(&command, &url, false)));
+        let mut venv = None;
+        for step in &plan.setup {
+            match step {
+                SetupStep::Python(py) => venv = Some(self.prepare_venv(&dir, py, obs)?),
+                SetupStep::Command(c) => run_step(&dir, c, &env, obs)?,
+            }
+        }
+        if let Start::StaticFiles { page } = start
+            && !dir.join(page).is_file()
+        {
+            let ran: Vec<&str> = plan
+                .setup
+                .iter()
+                .filter_map(|s| if let SetupStep::Command(c) = s { Some(c.label.as_str()) } else { None })
+                .collect();
+            return Err(match ran.last() {
+                Some(label) => {
+                    AppError::new(ErrorCode::BuildOutputMissing, format!("`{label}` succeeded but did not write {page}"))
+                        .hint("Point the Space's page (README app_file) at what the build writes, e.g. dist/index.html.")
+                }
+                None => AppError::new(ErrorCode::AppFileMissing, format!("the page {page} does not exist")),
+            });
+        }
+        let mut path = Vec::new();
+        let mut program = command[0].clone();
+        let mut cmd_env = env;
+        if let Some(venv) = &venv {
+            let bin = venv.join("bin");
+            // The start program from the venv first, as its PATH would find it.
+            let local = bin.join(&command[0]);
+            if local.is_file() {
+                program = local.display().to_string();
+            }
+            path.push(bin);
+            cmd_env.push(("VIRTUAL_ENV".into(), venv.display().to_string()));
+        }
         path.extend(std::env::split_paths(self.path.as_deref().unwrap_or_default()));
         let mut cmd = Command::new(&program);
-        cmd.args(args)
+        cmd.args(&command[1..])
             .current_dir(&dir)
             .env_remove("PYTHONHOME")
-            .env("VIRTUAL_ENV", &venv)
             .env("PATH", std::env::join_paths(path).unwrap_or_default())
-            .envs(env.iter().cloned());
-        supervise(cmd, None, port, &url, req.ready_timeout, obs)
+            .envs(cmd_env);
+        supervise(cmd, None, port, &plan.ready_path, &url, req.ready_timeout, obs)
     }
 }
 
+/// One setup command of the plan, in the project directory, unless its `unless-exists` path is there.
+fn run_step(dir: &Path, step: &CommandStep, env: &[(String, String)], obs: &dyn DevObserver) -> Result<(), AppError> {
+    if step.unless_exists.as_ref().is_some_and(|p| dir.join(p).exists()) {
+        return Ok(());
+    }
+    obs.event(DevEvent::BuildCommand { command: &step.label });
+    let mut cmd = Command::new(&step.argv[0]);
+    cmd.args(&step.argv[1..]).current_dir(dir).envs(env.iter().cloned());
+    let status = run_streamed(cmd, &step.label, obs)?;
+    if !status.success() {
+        return Err(AppError::new(ErrorCode::BuildFailed, format!("`{}` failed ({status})", step.label)).hint(step.fix.clone()));
+    }
+    Ok(())
+}
+
 impl LocalDev {
-    /// As the Hub serves a static Space: the build command in the project (after `npm install` when
-    /// it runs npm and node_modules is missing), then the repository's files over HTTP.
-    #[allow(clippy::too_many_arguments)]
-    fn serve_static(
-        &self,
-        dir: &Path,
-        space: &Space,
-        build: Option<&str>,
-        page: &str,
-        port: u16,
-        env: Vec<(String, String)>,
-        env_file: Option<PathBuf>,
-        env_names: Vec<String>,
-        req: &DevRequest,
-        obs: &dyn DevObserver,
-    ) -> Result<i32, AppError> {
-        let python = match &self.venv_override {
-            Some(v) => v.join("bin/python").display().to_string(),
-            None => pick_python(self.python.as_deref())?,
-        };
-        let command = vec![python, "-m".into(), "http.server".into(), port.to_string(), "--bind".into(), "127.0.0.1".into()];
-        let base = format!("http://localhost:{port}");
-        let url = if page == "index.html" { base } else { format!("{base}/{page}") };
-        let plan = self.plan(space, port, &url, &command, env_file, env_names, false);
-        obs.event(DevEvent::Plan(&plan));
-        if let Some(build) = build {
-            let runs_npm = build.split(|c: char| c.is_whitespace() || c == ';' || c == '&').any(|w| w == "npm");
-            if runs_npm && dir.join("package.json").is_file() && !dir.join("node_modules").exists() {
-                let what = ["npm install".to_string()];
-                obs.event(DevEvent::Installing { what: &what });
-                let mut npm = Command::new("npm");
-                npm.arg("install").current_dir(dir);
-                let status = run_streamed(npm, "npm", obs)?;
-                if !status.success() {
-                    return Err(AppError::new(ErrorCode::NpmFailed, format!("npm install failed ({status})"))
-                        .hint("npm's output is above; fix package.json."));
-                }
-            }
-            obs.event(DevEvent::BuildCommand { command: build });
-            let mut sh = Command::new("sh");
-            sh.args(["-c", build]).current_dir(dir).envs(env.iter().cloned());
-            let status = run_streamed(sh, "build", obs)?;
-            if !status.success() {
-                return Err(AppError::new(ErrorCode::BuildFailed, format!("`{build}` failed ({status})"))
-                    .hint("The build's output is above. The Hub's build job would fail the same way."));
-            }
-            if !dir.join(page).is_file() {
-                return Err(AppError::new(
-                    ErrorCode::BuildOutputMissing,
-                    format!("`{build}` succeeded but did not write {page} (README app_file)"),
-                )
-                .hint("Point app_file at the page the build writes, e.g. dist/index.html."));
-            }
-        }
-        let mut cmd = Command::new(&command[0]);
-        cmd.args(&command[1..]).current_dir(dir).envs(env);
-        supervise(cmd, None, port, &url, req.ready_timeout, obs)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn plan(
-        &self,
-        space: &Space,
-        port: u16,
-        url: &str,
-        command: &[String],
-        env_file: Option<PathBuf>,
-        env_names: Vec<String>,
-        docker: bool,
-    ) -> DevPlan {
-        DevPlan {
-            sdk: space.sdk.clone(),
-            title: space.title.clone(),
-            space_id: format!("local/{}", space.name),
-            port,
-            app_port: if docker { space.app_port } else { port },
-            url: url.to_string(),
-            command: command.to_vec(),
-            env_file,
-            env_names,
-            docker,
-        }
-    }
-
     /// Creates `.venv` (or takes `$SPACESMITH_DEV_VENV`) and installs what changed since the last install.
-    fn prepare_venv(&self, dir: &Path, space: &Space, obs: &dyn DevObserver) -> Result<PathBuf, AppError> {
+    fn prepare_venv(&self, dir: &Path, py: &PythonEnv, obs: &dyn DevObserver) -> Result<PathBuf, AppError> {
         let (venv, created) = match &self.venv_override {
             Some(v) => {
                 if !v.join("bin/python").exists() {
@@ -597,24 +486,26 @@ impl LocalDev {
         };
         obs.event(DevEvent::Venv { path: &venv, created });
 
-        let reqs = dir.join("requirements.txt");
-        let reqs_text = std::fs::read(&reqs).ok();
         let mut what = Vec::new();
-        let mut args = vec!["-m", "pip", "install", "--disable-pip-version-check"];
-        if reqs_text.is_some() {
-            what.push("-r requirements.txt".to_string());
-            args.extend(["-r", "requirements.txt"]);
+        let mut args: Vec<String> = ["-m", "pip", "install", "--disable-pip-version-check"].map(String::from).to_vec();
+        let mut h = Sha256::new();
+        for file in &py.requirement_files {
+            if let Ok(text) = std::fs::read(dir.join(file)) {
+                what.push(format!("-r {file}"));
+                args.extend(["-r".into(), file.clone()]);
+                h.update(file.as_bytes());
+                h.update(b"\0");
+                h.update(text);
+                h.update(b"\0");
+            }
         }
-        what.extend(space.preinstalled.iter().cloned());
-        args.extend(space.preinstalled.iter().map(String::as_str));
+        what.extend(py.packages.iter().cloned());
+        args.extend(py.packages.iter().cloned());
         if what.is_empty() {
             obs.event(DevEvent::UpToDate);
             return Ok(venv);
         }
-        let mut h = Sha256::new();
-        h.update(reqs_text.unwrap_or_default());
-        h.update(b"\0");
-        h.update(space.preinstalled.join("\n"));
+        h.update(py.packages.join("\n"));
         let want = format!("{:x}\n", h.finalize());
         let stamp = venv.join(STAMP);
         if std::fs::read_to_string(&stamp).is_ok_and(|s| s == want) {
@@ -627,7 +518,7 @@ impl LocalDev {
         let status = run_streamed(pip, "pip", obs)?;
         if !status.success() {
             return Err(AppError::new(ErrorCode::PipFailed, format!("pip install {} failed ({status})", what.join(" ")))
-                .hint("pip's output is above. The Hub would fail to build this Space the same way: fix requirements.txt."));
+                .hint("pip's output is above. The Hub would fail to build this Space the same way: fix the requirements."));
         }
         // A failed write only means the next run reinstalls.
         let _ = std::fs::write(&stamp, want);
@@ -692,7 +583,7 @@ fn docker_available() -> Result<(), AppError> {
         )
         .hint("Or start a Docker engine and try again.")
     };
-    let mut child = Command::new("docker")
+    let mut child = Command::new(ENGINE)
         .arg("info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -775,13 +666,13 @@ fn pipe_lines(stream: impl Read + Send + 'static, tx: mpsc::Sender<Msg>) -> std:
     })
 }
 
-/// Whether something answers HTTP on the port (any status counts).
-fn answers(port: u16) -> bool {
+/// Whether something answers HTTP on the port at `path` (any status counts).
+fn answers(port: u16, path: &str) -> bool {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else { return false };
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
     let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
-    if s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n").is_err() {
+    if s.write_all(format!("GET {path} HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes()).is_err() {
         return false;
     }
     let mut head = [0u8; 5];
@@ -837,6 +728,7 @@ fn supervise(
     mut cmd: Command,
     stop_cmd: Option<Vec<String>>,
     port: u16,
+    ready_path: &str,
     url: &str,
     ready_timeout: Duration,
     obs: &dyn DevObserver,
@@ -859,10 +751,11 @@ fn supervise(
     let probing = Arc::new(AtomicBool::new(true));
     {
         let probing = probing.clone();
+        let ready_path = ready_path.to_string();
         std::thread::spawn(move || {
             let deadline = Instant::now() + ready_timeout;
             while probing.load(Ordering::SeqCst) {
-                if answers(port) {
+                if answers(port, &ready_path) {
                     let _ = tx.send(Msg::Ready);
                     return;
                 }
@@ -951,50 +844,11 @@ fn supervise(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Exit;
-
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
-    }
 
     #[test]
-    fn final_cmd_takes_the_last_stage_and_workdir() {
-        let df = "FROM python AS build\nCMD [\"node\"]\nFROM python:3.12\nENV HOME=/home/user \\\n    PATH=/x\n\
-                  WORKDIR $HOME/app\n# a comment\nCMD [\"sh\", \"/home/user/app/start.sh\"]\n";
-        assert_eq!(final_cmd(df).unwrap(), (s(&["sh", "/home/user/app/start.sh"]), "/home/user/app".into()));
-        assert!(final_cmd("FROM x\nCMD python app.py\n").unwrap_err().contains("shell form"));
-        assert!(final_cmd("FROM x\nCMD [\"a\"]\nFROM y\n").unwrap_err().contains("no CMD"));
-        assert!(final_cmd("FROM x\nENTRYPOINT [\"a\"]\nCMD [\"b\"]\n").unwrap_err().contains("ENTRYPOINT"));
-    }
-
-    #[test]
-    fn launches_what_the_generated_dockerfiles_run() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("start.sh"), "exec uvicorn app:app\n").unwrap();
-        let l = docker_launch(dir.path(), "FROM p\nWORKDIR /app\nCMD [\"sh\", \"/app/start.sh\"]\n").unwrap();
-        assert_eq!(l, Launch::Script(dir.path().join("start.sh")));
-        let l = docker_launch(dir.path(), "FROM p\nWORKDIR /app\nCMD [\"streamlit\", \"run\", \"/app/app.py\"]\n").unwrap();
-        assert_eq!(l, Launch::Program(s(&["streamlit", "run", "app.py"])));
-        let e = docker_launch(dir.path(), "FROM p\nCMD [\"node\", \"server.js\"]\n").unwrap_err();
-        assert_eq!((e.code, e.exit()), (ErrorCode::DevUnsupported, Exit::Usage));
-        std::fs::write(dir.path().join("run.sh"), "exec node server.js\n").unwrap();
-        assert!(docker_launch(dir.path(), "FROM p\nCMD [\"./run.sh\"]\n").is_err());
-    }
-
-    #[test]
-    fn port_flags_are_rewritten() {
-        let argv = s(&["streamlit", "run", "app.py", "--server.port", "8501", "--port=1", "--server.address", "0.0.0.0"]);
-        assert_eq!(
-            with_port(&argv, 9000),
-            s(&["streamlit", "run", "app.py", "--server.port", "9000", "--port=9000", "--server.address", "0.0.0.0"])
-        );
-    }
-
-    #[test]
-    fn requirements_naming_a_package() {
-        assert!(requires("# c\nGradio[oauth]>=5 # x\n", "gradio"));
-        assert!(requires("gradio==6.0", "gradio"));
-        assert!(!requires("gradio_client==1\n# gradio\n", "gradio"));
+    fn ports_go_where_the_plan_puts_them() {
+        assert_eq!(with_port("--server.port={port}", 9000), "--server.port=9000");
+        assert_eq!(with_port("app.py", 9000), "app.py");
         assert_eq!(docker_name("My Space_1"), "my-space-1");
     }
 }

@@ -209,7 +209,6 @@ error_codes! {
     LfsError = "LFS_ERROR", Failed, "The LFS storage refused an object.";
     LfsTransferUnsupported = "LFS_TRANSFER_UNSUPPORTED", Failed, "The Hub chose an LFS transfer this client does not speak (e.g. xet).";
     LocalIo = "LOCAL_IO", Failed, "A local file or folder could not be read during upload.";
-    NpmFailed = "NPM_FAILED", Failed, "`npm install` failed.";
     PinMismatch = "PIN_MISMATCH", Failed, "The plugin file's sha256 differs from the pin.";
     PipFailed = "PIP_FAILED", Failed, "`pip install` of the requirements failed.";
     PluginDownloadRefused = "PLUGIN_DOWNLOAD_REFUSED", Failed, "The server refused the plugin download (e.g. 404).";

@@ -37,9 +37,21 @@ const SDK_FILES: &[(&str, &str)] = &[
     ("plugins/sdk/src/project.rs", include_str!("../../plugins/sdk/src/project.rs")),
     ("plugins/sdk/src/render.rs", include_str!("../../plugins/sdk/src/render.rs")),
     ("plugins/sdk/src/rules.rs", include_str!("../../plugins/sdk/src/rules.rs")),
+    ("plugins/sdk/src/run.rs", include_str!("../../plugins/sdk/src/run.rs")),
+    ("plugins/sdk/src/secrets.rs", include_str!("../../plugins/sdk/src/secrets.rs")),
     ("plugins/sdk/src/testing.rs", include_str!("../../plugins/sdk/src/testing.rs")),
     ("plugins/sdk/src/text.rs", include_str!("../../plugins/sdk/src/text.rs")),
-    ("wit/v0.1/plugin.wit", include_str!("../../wit/v0.1/plugin.wit")),
+    // The readers the SDK shares with the host, at the same relative path as in the repository.
+    ("crates/readers/Cargo.toml", include_str!("../../crates/readers/Cargo.toml")),
+    ("crates/readers/src/lib.rs", include_str!("../../crates/readers/src/lib.rs")),
+    ("crates/readers/src/distance.rs", include_str!("../../crates/readers/src/distance.rs")),
+    ("crates/readers/src/dockerfile.rs", include_str!("../../crates/readers/src/dockerfile.rs")),
+    ("crates/readers/src/json.rs", include_str!("../../crates/readers/src/json.rs")),
+    ("crates/readers/src/requirements.rs", include_str!("../../crates/readers/src/requirements.rs")),
+    ("crates/readers/src/secrets.rs", include_str!("../../crates/readers/src/secrets.rs")),
+    ("crates/readers/src/shell.rs", include_str!("../../crates/readers/src/shell.rs")),
+    ("crates/readers/src/tera.rs", include_str!("../../crates/readers/src/tera.rs")),
+    ("wit/v0.2/plugin.wit", include_str!("../../wit/v0.2/plugin.wit")),
 ];
 
 #[derive(Debug, Clone)]
@@ -267,7 +279,8 @@ mod tests {
         assert!(cargo.contains("plugins/sdk\", features = [\"testing\"] }"));
         // The SDK copy is complete (its bindings find the WIT) and written once.
         assert!(report.sdk_path.starts_with(dir.path().join("sdk")));
-        assert!(report.sdk_path.join("../../wit/v0.1/plugin.wit").is_file());
+        assert!(report.sdk_path.join("../../wit/v0.2/plugin.wit").is_file());
+        assert!(report.sdk_path.join("../../crates/readers/src/lib.rs").is_file());
         let again = KitRequest { dir: dir.path().join("q"), ..req };
         assert_eq!(new_plugin(&again).unwrap().sdk_path, report.sdk_path);
         assert_eq!(std::fs::read_dir(dir.path().join("sdk")).unwrap().count(), 1);
@@ -278,14 +291,20 @@ mod tests {
     #[test]
     fn the_embedded_sdk_is_the_whole_sdk() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        for entry in std::fs::read_dir(root.join("plugins/sdk/src")).unwrap() {
-            let name = format!("plugins/sdk/src/{}", entry.unwrap().file_name().to_string_lossy());
-            assert!(SDK_FILES.iter().any(|(p, _)| *p == name), "{name} is not embedded in SDK_FILES");
+        for dir in ["plugins/sdk/src", "crates/readers/src"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let name = format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy());
+                assert!(SDK_FILES.iter().any(|(p, _)| *p == name), "{name} is not embedded in SDK_FILES");
+            }
         }
         let workspace = std::fs::read_to_string(root.join("plugins/Cargo.toml")).unwrap();
         let standalone = SDK_FILES[0].1;
-        for dep in ["wit-bindgen = { version = \"0.63\"", "serde_json = \"1\"", "tera = { version = \"1.20.1\""] {
+        for dep in ["wit-bindgen = { version = \"0.63\"", "serde_json = \"1\""] {
             assert!(workspace.contains(dep) && standalone.contains(dep), "{dep} differs");
+        }
+        let sdk = std::fs::read_to_string(root.join("plugins/sdk/Cargo.toml")).unwrap();
+        for line in ["spacesmith-readers = { path = \"../../crates/readers\" }", "testing = [\"spacesmith-readers/tera\"]"] {
+            assert!(sdk.contains(line) && standalone.contains(line), "{line} differs");
         }
     }
 }

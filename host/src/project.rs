@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use spacesmith_runtime::{
-    OptionKind, OptionValue, Plugin, ProjectFileInput, ProjectInput, ScaffoldInput, ScaffoldOutput, SecretStage,
+    Linter, OptionKind, OptionValue, Plugin, ProjectFileInput, ProjectInput, ScaffoldInput, ScaffoldOutput, SecretStage,
 };
+
+use crate::secrets::NeededSecret;
 use spacesmith_spec::{Finding, RuleInfo, Severity};
 
 use crate::error::{AppError, ErrorCode};
@@ -130,6 +132,11 @@ pub trait ProjectService: Send + Sync {
     }
     /// Every rule: the shared ones, then each plugin's (or only `sdk`'s plugin's).
     fn rules(&self, sdk: Option<&str>) -> Result<Vec<RuleEntry>, AppError>;
+    /// The secrets the code of `project` reads, as the plugins for its SDK find them;
+    /// the shared reader's scan when no plugin checks it.
+    fn needed_secrets(&self, project: &spacesmith_spec::project::Project) -> Result<Vec<NeededSecret>, AppError> {
+        Ok(crate::secrets::scan(&project.files))
+    }
 }
 
 /// Loads the Space repository in `dir` (files up to `text_cap` bytes read whole), as validation sees it.
@@ -197,6 +204,7 @@ impl ProjectService for Projects {
         let front_matter = checked.front_matter.as_ref();
         let sdk = front_matter.and_then(|fm| fm.sdk()).map(str::to_string);
         let mut checked_by = Vec::new();
+        let mut lint_requests = Vec::new();
         if let Some(sdk) = &sdk {
             let checkers = self.registry.checkers(sdk)?;
             if checkers.is_empty() {
@@ -221,13 +229,21 @@ impl ProjectService for Projects {
                         // One broken checker must not hide what the others (and the host) found.
                         Err(e) => findings.push(plugin_failed(&e)),
                     }
+                    match plugin.linters(&input) {
+                        Ok(requests) => lint_requests.extend(requests),
+                        Err(e) => findings.push(plugin_failed(&e)),
+                    }
                     checked_by.push(PluginSummary::of(&plugin));
                 }
             }
         }
-        // The Dockerfile the Hub builds (a Docker-SDK Space's, at the root) also gets hadolint's checks.
-        if sdk.as_deref() == Some("docker") && project.files.iter().any(|f| f.path == "Dockerfile") {
-            findings.extend(self.linter.lint(dir, "Dockerfile"));
+        // The host's linters run on the files the plugins ask for (each file once, if it is there).
+        lint_requests.sort();
+        lint_requests.dedup();
+        for request in lint_requests.iter().filter(|r| project.files.iter().any(|f| f.path == r.path)) {
+            match request.linter {
+                Linter::Hadolint => findings.extend(self.linter.lint(dir, &request.path)),
+            }
         }
         findings.sort_by(|a, b| (&a.path, a.line, a.severity, &a.rule).cmp(&(&b.path, b.line, b.severity, &b.rule)));
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
@@ -240,6 +256,46 @@ impl ProjectService for Projects {
             plugin: checked_by.first().cloned(),
             plugins: checked_by,
         })
+    }
+
+    fn needed_secrets(&self, project: &spacesmith_spec::project::Project) -> Result<Vec<NeededSecret>, AppError> {
+        let readme = project.text("README.md").and_then(Result::ok).unwrap_or("");
+        let checked = spacesmith_spec::check_readme("README.md", readme);
+        let front_matter = checked.front_matter.as_ref();
+        let checkers = match front_matter.and_then(|fm| fm.sdk()) {
+            Some(sdk) => self.registry.checkers(sdk)?,
+            None => Vec::new(),
+        };
+        if checkers.is_empty() {
+            return Ok(crate::secrets::scan(&project.files));
+        }
+        let input = ProjectInput {
+            files: check_input(&project.files, CHECK_INPUT_BUDGET),
+            front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
+        };
+        // Each plugin reads the code it knows; a name any of them finds is needed.
+        let mut by_name: std::collections::BTreeMap<String, NeededSecret> = std::collections::BTreeMap::new();
+        for plugin in checkers {
+            let found = plugin.secrets(&input).map_err(AppError::from)?;
+            for s in found {
+                let e = by_name.entry(s.name.clone()).or_insert_with(|| NeededSecret {
+                    name: s.name.clone(),
+                    stage: s.stage,
+                    required: false,
+                    found_in: Vec::new(),
+                });
+                if s.stage == SecretStage::Build {
+                    e.stage = SecretStage::Build;
+                }
+                e.required |= s.required;
+                for at in s.found_in.iter().map(ToString::to_string) {
+                    if !e.found_in.contains(&at) {
+                        e.found_in.push(at);
+                    }
+                }
+            }
+        }
+        Ok(by_name.into_values().collect())
     }
 
     fn rules(&self, sdk: Option<&str>) -> Result<Vec<RuleEntry>, AppError> {
@@ -260,6 +316,17 @@ impl ProjectService for Projects {
             entries.extend(plugin.rules()?.into_iter().map(|rule| RuleEntry { source: id.clone(), rule }));
         }
         Ok(entries)
+    }
+}
+
+/// The project as a plugin's calls see it (the files within the text budget, the front matter as JSON).
+pub(crate) fn plugin_input(
+    project: &spacesmith_spec::project::Project,
+    front_matter: Option<&spacesmith_spec::FrontMatter>,
+) -> ProjectInput {
+    ProjectInput {
+        files: check_input(&project.files, CHECK_INPUT_BUDGET),
+        front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use spacesmith_runtime::{Plugin, PluginSource, Runtime};
+use spacesmith_runtime::{Capability, Plugin, PluginSource, Runtime};
 
 use crate::error::{AppError, ErrorCode};
 use crate::plugins::{InstallRecord, PluginStore};
@@ -77,7 +77,9 @@ impl Registry {
         let plugin = if let (Some(record), Some(store)) = (self.installed.get(sdk_id), &self.store) {
             Arc::new(store.load(&self.runtime, record)?)
         } else if let Some(bytes) = self.builtins.get(sdk_id) {
-            let plugin = self.runtime.load(PluginSource::new(format!("built-in {sdk_id}"), *bytes))?;
+            // Built-ins ship with spacesmith: what their manifests ask for (their run plans) is granted.
+            let source = PluginSource::new(format!("built-in {sdk_id}"), *bytes).grants(Capability::ALL);
+            let plugin = self.runtime.load(source)?;
             if plugin.info().sdk_id != sdk_id {
                 return Err(AppError::new(
                     ErrorCode::PluginInvalid,

@@ -1,16 +1,8 @@
 //! Secret discovery and secret input.
 //!
-//! The secrets a project needs are read from its code, because a plugin's `scaffold` (which declares
-//! them for `new`) cannot be replayed on an existing repository:
-//! - Dockerfile `RUN --mount=type=secret,id=X[,required=true]`: a build-time secret (BuildKit's
-//!   default is `required=false`);
-//! - Python `os.environ["X"]`, `os.environ.get("X")`, `os.getenv("X")` (and `environ`/`getenv` imported
-//!   bare), JavaScript `process.env.X`, shell `$X`/`${X}`: a runtime secret, but only for names that
-//!   look like one (TOKEN, SECRET, PASSWORD, API_KEY, ...). `PORT` or `APP_VERSION` are configuration,
-//!   not secrets. A read without a default (`os.environ["X"]`, `.get("X")`, `$X`) makes it required.
-//!
-//! Variables the Hub sets in every Space (`SPACE_ID`, `SPACE_HOST`, the OAuth ones, ...) are never
-//! reported. `HF_TOKEN` is: the Hub does not inject it, a Space that calls the Hub needs it as a secret.
+//! The secrets a project needs are read from its code by `spacesmith_readers::secrets` (the reader the
+//! plugins use too, so `secrets`, `deploy` and a plugin's own answer agree); this module adapts it to
+//! the host's reports. Variables the Hub sets in every Space are never reported.
 //!
 //! Values come from `KEY=VALUE` flags, the environment (`KEY` alone) or a `.env` file; they are only
 //! ever handed to the Hub client, never formatted into a message.
@@ -25,23 +17,7 @@ use spacesmith_spec::project::ProjectFile;
 
 use crate::error::{AppError, ErrorCode};
 
-/// Set by the Hub in every Space (or by `hf_oauth`): never something the user provides.
-pub const HUB_PROVIDED: [&str; 14] = [
-    "SPACE_ID",
-    "SPACE_HOST",
-    "SPACE_AUTHOR_NAME",
-    "SPACE_REPO_NAME",
-    "SPACE_TITLE",
-    "SPACE_CREATOR_USER_ID",
-    "SYSTEM",
-    "CPU_CORES",
-    "MEMORY",
-    "PERSISTANT_STORAGE_ENABLED",
-    "OAUTH_CLIENT_ID",
-    "OAUTH_CLIENT_SECRET",
-    "OAUTH_SCOPES",
-    "OPENID_PROVIDER_URL",
-];
+pub use spacesmith_readers::secrets::{HUB_PROVIDED, looks_secret, valid_key};
 
 /// A secret the project's code needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,152 +30,19 @@ pub struct NeededSecret {
     pub found_in: Vec<String>,
 }
 
-pub use spacesmith_readers::looks_secret;
-
-/// A Space secret or variable name: letters, digits and `_`, not starting with a digit.
-pub fn valid_key(key: &str) -> bool {
-    !key.is_empty()
-        && !key.starts_with(|c: char| c.is_ascii_digit())
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-struct Hit {
-    name: String,
-    build: bool,
-    required: bool,
-    at: String,
-}
-
 /// The secrets `files` reference, sorted by name.
 pub fn scan(files: &[ProjectFile]) -> Vec<NeededSecret> {
-    let mut hits = Vec::new();
-    for f in files.iter().filter(|f| !f.binary) {
-        let Ok(text) = std::str::from_utf8(&f.contents) else { continue };
-        let base = f.path.rsplit('/').next().unwrap_or(&f.path);
-        let ext = base.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-        for (i, line) in text.lines().enumerate() {
-            let at = format!("{}:{}", f.path, i + 1);
-            if base == "Dockerfile" || base.ends_with(".Dockerfile") || base.starts_with("Dockerfile.") {
-                dockerfile_line(line, &at, &mut hits);
-            }
-            match ext {
-                "py" => python_line(line, &at, &mut hits),
-                "sh" | "bash" => shell_line(line, &at, &mut hits),
-                "js" | "mjs" | "cjs" | "ts" => js_line(line, &at, &mut hits),
-                _ => {}
-            }
-        }
-    }
-    let mut by_name: BTreeMap<String, NeededSecret> = BTreeMap::new();
-    for h in hits {
-        if HUB_PROVIDED.contains(&h.name.as_str()) || !valid_key(&h.name) {
-            continue;
-        }
-        let e = by_name.entry(h.name.clone()).or_insert_with(|| NeededSecret {
-            name: h.name.clone(),
-            stage: SecretStage::Runtime,
-            required: false,
-            found_in: Vec::new(),
-        });
-        if h.build {
-            e.stage = SecretStage::Build;
-        }
-        e.required |= h.required;
-        if !e.found_in.contains(&h.at) {
-            e.found_in.push(h.at);
-        }
-    }
-    by_name.into_values().collect()
-}
-
-fn dockerfile_line(line: &str, at: &str, hits: &mut Vec<Hit>) {
-    let mut rest = line;
-    while let Some(i) = rest.find("--mount=") {
-        let spec = rest[i + "--mount=".len()..].split_whitespace().next().unwrap_or("");
-        rest = &rest[i + "--mount=".len()..];
-        let kv: Vec<(&str, &str)> = spec.split(',').filter_map(|p| p.split_once('=')).collect();
-        if !kv.iter().any(|(k, v)| *k == "type" && *v == "secret") {
-            continue;
-        }
-        if let Some((_, id)) = kv.iter().find(|(k, _)| *k == "id") {
-            let required = kv.iter().any(|(k, v)| *k == "required" && matches!(*v, "true" | "1"));
-            hits.push(Hit { name: id.trim_matches(['"', '\'']).to_string(), build: true, required, at: at.into() });
-        }
-    }
-}
-
-/// The quoted name at the start of `s` and what follows its closing quote.
-fn quoted_name(s: &str) -> Option<(&str, &str)> {
-    let s = s.trim_start();
-    let q = s.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let body = &s[1..];
-    let end = body.find(q)?;
-    Some((&body[..end], &body[end + 1..]))
-}
-
-fn python_line(line: &str, at: &str, hits: &mut Vec<Hit>) {
-    let code = line.split(" #").next().unwrap_or(line);
-    if code.trim_start().starts_with('#') {
-        return;
-    }
-    let mut push = |name: &str, required: bool| {
-        if looks_secret(name) {
-            hits.push(Hit { name: name.to_string(), build: false, required, at: at.into() });
-        }
-    };
-    for (pat, subscript) in [("environ[", true), ("environ.get(", false), ("getenv(", false)] {
-        let mut rest = code;
-        while let Some(i) = rest.find(pat) {
-            rest = &rest[i + pat.len()..];
-            if let Some((name, after)) = quoted_name(rest) {
-                // Without a default the app gets a KeyError or None: the secret is required.
-                let required = subscript || after.trim_start().starts_with(')');
-                push(name, required);
-            }
-        }
-    }
-}
-
-fn shell_line(line: &str, at: &str, hits: &mut Vec<Hit>) {
-    if line.trim_start().starts_with('#') {
-        return;
-    }
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'$' {
-            i += 1;
-            continue;
-        }
-        let braced = bytes.get(i + 1) == Some(&b'{');
-        let start = i + 1 + usize::from(braced);
-        let end = start + line[start..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(line.len() - start);
-        let name = &line[start..end];
-        // `${X:-default}` / `${X-default}` tolerate an unset X.
-        let has_default = braced && line[end..].starts_with([':', '-']);
-        // Lower-case names are the script's own variables, not the environment's.
-        if !name.is_empty() && !name.chars().any(|c| c.is_ascii_lowercase()) && looks_secret(name) {
-            hits.push(Hit { name: name.to_string(), build: false, required: !has_default, at: at.into() });
-        }
-        i = end.max(i + 1);
-    }
-}
-
-fn js_line(line: &str, at: &str, hits: &mut Vec<Hit>) {
-    let mut rest = line;
-    while let Some(i) = rest.find("process.env") {
-        rest = &rest[i + "process.env".len()..];
-        let name = if let Some(r) = rest.strip_prefix('.') {
-            r.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("")
-        } else if let Some(r) = rest.strip_prefix('[') {
-            quoted_name(r).map(|(n, _)| n).unwrap_or("")
-        } else {
-            ""
-        };
-        if looks_secret(name) {
-            hits.push(Hit { name: name.to_string(), build: false, required: false, at: at.into() });
-        }
-    }
+    let texts =
+        files.iter().filter(|f| !f.binary).filter_map(|f| Some((f.path.as_str(), std::str::from_utf8(&f.contents).ok()?)));
+    spacesmith_readers::secrets::scan(texts)
+        .into_iter()
+        .map(|s| NeededSecret {
+            stage: if s.build { SecretStage::Build } else { SecretStage::Runtime },
+            required: s.required,
+            found_in: s.found_in.iter().map(|(path, line)| format!("{path}:{line}")).collect(),
+            name: s.name,
+        })
+        .collect()
 }
 
 /// Parses a `.env` file: `KEY=VALUE` lines, `#` comments, blank lines, an optional `export ` prefix,

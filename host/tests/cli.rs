@@ -77,7 +77,7 @@ fn new_json_reports_files_secrets_and_plugin() {
     let v = dir.cmd(&["new", "s", "--sdk", "docker", "--from-git", "https://example.com/a/b.git", "--json"]).expect(0).json();
     assert_eq!(v["success"], true);
     assert_eq!(v["plugin"]["sdk"], "docker");
-    assert_eq!(v["plugin"]["contract"], "0.1.0");
+    assert_eq!(v["plugin"]["contract"], "0.2.0");
     assert_eq!(v["options"]["from-git"], "https://example.com/a/b.git");
     let secrets = v["secrets"].as_array().unwrap();
     let git = secrets.iter().find(|s| s["name"] == "GIT_TOKEN").expect("clone mode declares GIT_TOKEN");
@@ -437,7 +437,7 @@ fn a_plugin_built_against_another_contract_is_refused() {
     let plugin = fixtures::fixture_wasm("future-contract");
     let run = dir.cmd(&["rules", "--plugin", plugin.to_str().unwrap(), "--json"]).expect(1);
     assert_eq!(run.json()["error_code"], "PLUGIN_INCOMPATIBLE");
-    assert!(run.stderr.contains("contract 0.2.0") && run.stderr.contains("serves 0.1.x"), "{}", run.stderr);
+    assert!(run.stderr.contains("contract 0.3.0") && run.stderr.contains("serves 0.1.x"), "{}", run.stderr);
 }
 
 #[test]

@@ -368,3 +368,40 @@ fn a_static_build_command_runs_before_serving_and_its_failure_stops_dev() {
     assert!(run.stdout.contains("\"error_code\": \"BUILD_FAILED\""), "{}", run.stdout);
     assert!(run.stderr.contains("[build] compiling"), "{}", run.stderr);
 }
+
+/// A new SDK is one plugin: the node fixture's run plan (`npm install` unless node_modules exists,
+/// then `node server.js`) runs under `dev` once the user granted it `run-plan`, and not before.
+#[test]
+fn a_plugin_kit_sdk_runs_under_dev() {
+    let dir = Dir::new();
+    let wasm = util::fixtures::fixture_wasm("spacesmith-plugin-node");
+    dir.cmd(&["plugin", "install", wasm.to_str().unwrap(), "--json"]).expect(0);
+    dir.cmd(&["new", "web", "--sdk", "node", "--greeting", "Hi from Node"]).expect(0);
+    let project = dir.join("web");
+    let data = [("SPACESMITH_DATA_DIR", dir.data_dir().as_os_str().to_owned())];
+    // Installed without the grant: the plan is not run.
+    let run = dir.cmd(&["dev", "web", "--json"]).expect(2);
+    assert!(run.stderr.contains("run-plan"), "{}", run.stderr);
+    dir.cmd(&["plugin", "grant", "node", "run-plan", "--json"]).expect(0);
+    let port = free_port();
+    let mut dev = Dev::start_with(&project, &["--port", &port.to_string()], false, &data);
+    dev.wait_ready();
+    let (status, body) = try_get(&format!("http://127.0.0.1:{port}/"), &[]).expect("the node server answers");
+    assert!(status == 200 && body.contains("Hi from Node"), "{status} {body}");
+    // The package has no dependencies, so npm writes no node_modules: the step runs on each start.
+    assert!(dev.output().contains("Running npm install") && dev.output().contains("[npm install] "), "{}", dev.output());
+    dev.signal("-INT");
+    assert_eq!(dev.wait_exit(), 0, "{}", dev.output());
+}
+
+/// A plugin built against contract 0.1 (the frozen fixture) has no run plan, and dev says so.
+#[test]
+fn dev_on_a_contract_0_1_plugins_project_says_it_has_no_run_plan() {
+    let dir = Dir::new();
+    let frozen = util::fixtures::repo_root().join("tests/fixtures/contract/v0.1/plugin.wasm");
+    dir.cmd(&["plugin", "install", frozen.to_str().unwrap(), "--json"]).expect(0);
+    // The fixture checks `sdk: contract-fixture` Spaces.
+    dir.write("p/README.md", "---\ntitle: P\nsdk: contract-fixture\n---\n");
+    let run = dir.cmd(&["dev", "p"]).expect(2);
+    assert!(run.stderr.contains("has no run plan") && run.stderr.contains("contract 0.1.0"), "{}", run.stderr);
+}

@@ -441,6 +441,36 @@ fn dry_run_changes_nothing() {
     assert!(hub.requests().iter().all(|r| r["method"] == "GET"));
 }
 
+/// A new SDK is one plugin: the node fixture, built from the plugin kit and installed, scaffolds,
+/// validates and plans a deploy (with the secret its code reads) with no host code for it.
+#[test]
+fn a_plugin_kit_sdk_scaffolds_validates_and_deploys() {
+    let hub = Hub::start();
+    let wasm = util::fixtures::fixture_wasm("spacesmith-plugin-node");
+    hub.run(&["plugin", "install", wasm.to_str().unwrap(), "--grant", "run-plan", "--json"], 0);
+    hub.run(&["new", "web", "--sdk", "node", "--greeting", "Hi from Node"], 0);
+    assert!(hub.dir.read("web/server.js").contains("Hi from Node"));
+    assert!(hub.dir.read("web/Dockerfile").contains("CMD [\"node\", \"server.js\"]"));
+    let v = hub.run(&["validate", "web", "--json"], 0).json();
+    assert_eq!(v["errors"], 0, "{v}");
+    let checkers: Vec<&str> = v["plugins"].as_array().unwrap().iter().map(|p| p["sdk"].as_str().unwrap()).collect();
+    assert!(checkers.contains(&"node") && checkers.contains(&"docker"), "{checkers:?}");
+    hub.dir.write(
+        "web/server.js",
+        "const key = process.env.OPENAI_API_KEY;\nrequire('http').createServer().listen(process.env.PORT);\n",
+    );
+    hub.clear_requests();
+    let v = hub.run(&["deploy", "web", "--space", "alice/web", "--dry-run", "--json"], 0).json();
+    assert_eq!(v["dry_run"], json!(true));
+    assert!(paths(&v["plan"]["added"]).contains(&"server.js".to_string()), "{v}");
+    assert!(v.to_string().contains("OPENAI_API_KEY"), "the secret server.js reads is reported: {v}");
+    assert_eq!(hub.repo("alice/web"), Value::Null);
+    // Without a node_modules or server.js the plugin's own rule fires.
+    std::fs::remove_file(hub.dir.join("web/server.js")).unwrap();
+    let v = hub.run(&["validate", "web", "--json"], 1).json();
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "node/entry-point"), "{v}");
+}
+
 #[test]
 fn retries_survive_429_503_and_dropped_uploads() {
     let hub = Hub::start();

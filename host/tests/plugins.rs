@@ -147,7 +147,7 @@ fn a_plugin_for_another_contract_is_refused_with_the_versions_that_would_run_it(
     let dir = Dir::new();
     let run = dir.cmd(&["plugin", "install", &wasm("future-contract"), "--json"]).expect(1);
     assert_eq!(run.json()["error_code"], "PLUGIN_INCOMPATIBLE");
-    assert!(run.stderr.contains("contract 0.2.0"), "{}", run.stderr);
+    assert!(run.stderr.contains("contract 0.3.0"), "{}", run.stderr);
     assert!(run.stderr.contains("serves 0.1.x (since spacesmith 0.1.0)"), "{}", run.stderr);
     assert!(run.stderr.contains("Upgrade spacesmith"), "{}", run.stderr);
     assert!(installed_ids(&dir).is_empty());
@@ -355,7 +355,9 @@ fn the_authoring_kit_builds_a_plugin_that_installs_and_scaffolds_a_valid_space()
 
     let installed = install(&dir, &[wasm.to_str().unwrap()]).json();
     assert_eq!(installed["plugin"]["name"], "Acme Site");
-    assert_eq!(installed["plugin"]["capabilities"], serde_json::json!([]));
+    // The kit's run plan asks for `run-plan`; nothing is granted at install without --grant.
+    let capabilities = &installed["plugin"]["capabilities"];
+    assert_eq!((capabilities[0]["name"].as_str(), capabilities[0]["granted"].as_bool()), (Some("run-plan"), Some(false)));
     dir.cmd(&["new", "space", "--sdk", "acme-site", "--greeting", "Hi <there>"]).expect(0);
     assert!(dir.read("space/index.html").contains("<h1>Hi &lt;there&gt;</h1>"));
     let report = dir.cmd(&["validate", "space", "--json"]).expect(0).json();

@@ -46,11 +46,18 @@ pub struct Served {
     pub since_host: &'static str,
 }
 
-/// Every contract version this host can run; older entries stay when new ones are added.
-pub const SERVED: &[Served] = &[Served { version: Version::new(0, 1, 0), since_host: "0.1.0" }];
+/// Every contract version this host can run, oldest first; older entries stay when new ones are added.
+/// Each has its bindings module (`v0_1`, `v0_2`, ...) that adapts it to the one host model.
+pub const SERVED: &[Served] = &[
+    Served { version: crate::v0_1::VERSION, since_host: "0.1.0" },
+    Served { version: crate::v0_2::VERSION, since_host: "0.1.0" },
+];
 
+/// The oldest contract served.
+pub const MIN: Version = crate::v0_1::VERSION;
 /// The newest contract: what `spacesmith plugin new` and the SDK build against.
-pub const LATEST: Version = Version::new(0, 1, 0);
+pub const MAX: Version = crate::v0_2::VERSION;
+pub const LATEST: Version = MAX;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ContractError {
@@ -161,13 +168,15 @@ mod tests {
 
     #[test]
     fn refuses_unserved_versions_with_advice() {
-        let err = check_served(Version::new(0, 2, 0)).unwrap_err().to_string();
-        assert!(err.contains("contract 0.2.0"), "{err}");
-        assert!(err.contains("serves 0.1.x (since spacesmith 0.1.0)"), "{err}");
+        let err = check_served(Version::new(0, 3, 0)).unwrap_err().to_string();
+        assert!(err.contains("contract 0.3.0"), "{err}");
+        assert!(err.contains("serves 0.1.x (since spacesmith 0.1.0), 0.2.x (since spacesmith 0.1.0)"), "{err}");
         assert!(err.contains("Upgrade spacesmith"), "{err}");
         let err = check_served(Version::new(0, 0, 3)).unwrap_err().to_string();
         assert!(err.contains("Rebuild the plugin"), "{err}");
         assert!(check_served(Version::new(0, 1, 3)).is_ok());
+        assert!(check_served(Version::new(0, 2, 1)).is_ok());
+        assert!(MIN < MAX && SERVED.first().map(|s| s.version) == Some(MIN) && SERVED.last().map(|s| s.version) == Some(MAX));
     }
 
     #[test]

@@ -7,13 +7,16 @@
 //! [`Plugin::rules`] and [`Plugin::check`] each run in a fresh instance.
 
 pub mod contract;
+mod convert;
 mod limits;
 pub mod manifest;
 pub mod model;
 pub mod output;
+mod plan;
 mod render;
 mod runtime;
 mod v0_1;
+mod v0_2;
 
 pub use contract::{ContractError, Version};
 pub use limits::Limits;

@@ -24,14 +24,17 @@ const MAX_MANIFEST_BYTES: usize = 64 << 10;
 pub enum Capability {
     /// During `check` only: the project directory, read-only, at `/project` inside the sandbox.
     ProjectRead,
+    /// During `spacesmith dev` only: the host runs the plugin's run plan (its setup and start commands).
+    RunPlan,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 1] = [Capability::ProjectRead];
+    pub const ALL: [Capability; 2] = [Capability::ProjectRead, Capability::RunPlan];
 
     pub fn name(self) -> &'static str {
         match self {
             Capability::ProjectRead => "project-read",
+            Capability::RunPlan => "run-plan",
         }
     }
 
@@ -40,6 +43,9 @@ impl Capability {
         match self {
             Capability::ProjectRead => {
                 "read-only access to the whole project directory (including .git and ignored files such as .env) during `check`, at /project; no writes, no network"
+            }
+            Capability::RunPlan => {
+                "during `spacesmith dev`, the setup and start commands of its run plan run on this machine as you, outside the sandbox, with the .env values"
             }
         }
     }

@@ -170,6 +170,25 @@ pub struct SecretSpec {
     pub stage: SecretStage,
     pub required: bool,
     pub why: String,
+    /// Where the project's files read it (`secrets`); empty for what `scaffold` declares.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub found_in: Vec<Location>,
+}
+
+/// A place in a project file.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub path: String,
+    pub line: Option<u32>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -199,4 +218,119 @@ pub struct ProjectFileInput {
     pub path: String,
     pub contents: Vec<u8>,
     pub truncated: bool,
+}
+
+/// The placeholder a run plan puts where the app's port goes (arguments and env values).
+pub const PORT_PLACEHOLDER: &str = "{port}";
+
+/// How a project starts, as the Hub would start it (`run-plan`, contract 0.2).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RunPlan {
+    pub port: u16,
+    pub setup: Vec<SetupStep>,
+    /// How it starts locally, or why it can only run in its container.
+    pub start: Result<Start, String>,
+    pub env: Vec<EnvVar>,
+    pub ready_path: String,
+    pub container: Option<Container>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SetupStep {
+    Python(PythonEnv),
+    Command(CommandStep),
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PythonEnv {
+    pub requirement_files: Vec<String>,
+    pub packages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CommandStep {
+    pub label: String,
+    pub argv: Vec<String>,
+    pub unless_exists: Option<String>,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Start {
+    Program { argv: Vec<String> },
+    StaticFiles { page: String },
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Container {
+    pub dockerfile: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanProblem {
+    MissingFile,
+    Unsupported,
+}
+
+/// Why a plugin cannot plan a project.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PlanError {
+    pub problem: PlanProblem,
+    pub message: String,
+    pub path: Option<String>,
+    pub fix: String,
+}
+
+/// What `run-plan` answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunPlanAnswer {
+    Plan(RunPlan),
+    /// The plugin checks projects like this one but does not run them.
+    NoPlan,
+    Refused(PlanError),
+    /// The plugin was built against a contract without run plans (0.1).
+    NotInContract,
+}
+
+/// Linters the host runs for a plugin.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Linter {
+    Hadolint,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LintRequest {
+    pub linter: Linter,
+    pub path: String,
+}
+
+/// The secrets a project's text files read (`spacesmith_readers::secrets`), as the host model has them:
+/// the answer for a plugin whose contract has no `secrets`, and for a project no plugin checks.
+pub fn scan_secrets(project: &ProjectInput) -> Vec<SecretSpec> {
+    let texts: Vec<(&str, &str)> = project
+        .files
+        .iter()
+        .filter(|f| !f.truncated)
+        .filter_map(|f| std::str::from_utf8(&f.contents).ok().map(|text| (f.path.as_str(), text)))
+        .collect();
+    spacesmith_readers::secrets::scan(texts)
+        .into_iter()
+        .map(|s| SecretSpec {
+            why: s.why(),
+            stage: if s.build { SecretStage::Build } else { SecretStage::Runtime },
+            required: s.required,
+            found_in: s.found_in.iter().map(|(path, line)| Location { path: path.clone(), line: Some(*line) }).collect(),
+            name: s.name,
+        })
+        .collect()
 }

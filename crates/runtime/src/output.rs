@@ -118,7 +118,7 @@ fn has_drive_prefix(path: &str) -> bool {
     b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
 }
 
-fn valid_env_name(name: &str) -> bool {
+pub(crate) fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -282,7 +282,13 @@ mod tests {
     #[test]
     fn checks_secret_names() {
         let mut o = out(&["a"]);
-        o.secrets.push(SecretSpec { name: "BAD NAME".into(), stage: SecretStage::Runtime, required: true, why: String::new() });
+        o.secrets.push(SecretSpec {
+            name: "BAD NAME".into(),
+            stage: SecretStage::Runtime,
+            required: true,
+            why: String::new(),
+            found_in: vec![],
+        });
         assert!(matches!(check_output(&o, &Limits::default()), Err(OutputError::BadName { .. })));
         o.secrets[0].name = "API_TOKEN".into();
         o.secrets.push(o.secrets[0].clone());

@@ -1,15 +1,12 @@
 //! The `render` import: Tera on the host, so plugins stay small (Tera inside a guest costs 10-40x the
-//! .wasm size). Templates come from untrusted plugins, so Tera is locked down: no environment, no clock,
-//! no randomness (the `builtins` feature is off), a capped `range`, capped sizes and a time budget.
+//! .wasm size). Templates come from untrusted plugins, so Tera is locked down
+//! (`spacesmith_readers::tera`: no environment, no clock, no randomness, a capped `range`), and this
+//! module adds capped sizes and a time budget.
 
-use std::collections::HashMap;
 use std::sync::mpsc;
 use std::time::Instant;
 
 use serde_json::Value;
-
-/// Largest sequence `range` may produce; loops over real data are bounded by the context size.
-const MAX_RANGE: usize = 10_000;
 
 #[derive(Debug)]
 pub(crate) enum RenderFailure {
@@ -51,50 +48,12 @@ pub(crate) fn render_now(name: &str, template: &str, context_json: &str, max_byt
     if !value.is_object() {
         return Err(format!("the context for `{name}` must be a JSON object"));
     }
-    let context = tera::Context::from_value(value).map_err(|e| describe(&e))?;
-    let mut tera = tera::Tera::default();
-    // Output is Dockerfiles, YAML and Python as often as HTML: escaping by file name would turn quotes
-    // into entities. Templates escape explicitly (`| escape`) where they need it.
-    tera.autoescape_on(vec![]);
-    tera.register_function("get_env", |_: &HashMap<String, Value>| -> tera::Result<Value> {
-        Err("get_env is not available: plugins get no host environment".into())
-    });
-    tera.register_function("range", bounded_range);
-    tera.add_raw_template(name, template).map_err(|e| describe(&e))?;
-    let out = tera.render(name, &context).map_err(|e| describe(&e))?;
+    // The policy (no environment, capped `range`, no autoescape) is shared with the SDK's test renderer.
+    let out = spacesmith_readers::tera::render(name, template, value)?;
     if out.len() > max_bytes {
         return Err(format!("rendering `{name}` produced {} bytes; the limit is {max_bytes}", out.len()));
     }
     Ok(out)
-}
-
-/// Tera's own messages hide the useful part (line, column, variable) in the source chain.
-fn describe(err: &tera::Error) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut source = std::error::Error::source(err);
-    while let Some(s) = source {
-        parts.push(s.to_string());
-        source = s.source();
-    }
-    parts.join(": ")
-}
-
-fn bounded_range(args: &HashMap<String, Value>) -> tera::Result<Value> {
-    let int = |key: &str, default: Option<i64>| -> tera::Result<i64> {
-        match args.get(key) {
-            Some(v) => v.as_i64().ok_or_else(|| format!("range: `{key}` must be an integer").into()),
-            None => default.ok_or_else(|| format!("range: `{key}` is required").into()),
-        }
-    };
-    let (start, end, step) = (int("start", Some(0))?, int("end", None)?, int("step_by", Some(1))?);
-    if step <= 0 {
-        return Err("range: `step_by` must be positive".into());
-    }
-    let count = if end > start { ((end - start - 1) / step + 1) as usize } else { 0 };
-    if count > MAX_RANGE {
-        return Err(format!("range: {count} items is more than the {MAX_RANGE} allowed").into());
-    }
-    Ok(Value::Array((0..count as i64).map(|i| Value::from(start + i * step)).collect()))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::manifest::{Capability, Manifest, ManifestError};
 use crate::model::*;
 use crate::output::{self, OutputError, sanitize_text};
 use crate::render::{self, RenderFailure};
-use crate::v0_1::{self, g, h, t};
+use crate::{plan, v0_1, v0_2};
 
 /// Epoch tick: the granularity of call deadlines.
 const TICK: Duration = Duration::from_millis(10);
@@ -200,10 +200,9 @@ impl WasiView for State {
     }
 }
 
-impl t::Host for State {}
-
-impl h::Host for State {
-    fn log(&mut self, level: h::LogLevel, message: String) -> wasmtime::Result<()> {
+/// The host imports, for every contract version's bindings (`convert::shared_conversions`).
+impl State {
+    pub(crate) fn log_import(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
         if self.log_bytes + message.len() > self.max_log_bytes {
             if !self.log_truncated {
                 self.log_truncated = true;
@@ -215,12 +214,17 @@ impl h::Host for State {
         }
         self.log_bytes += message.len();
         if let Some(sink) = &self.sink {
-            sink.log(&self.label, v0_1::log_level(level), &sanitize_text(&message, 4096));
+            sink.log(&self.label, level, &sanitize_text(&message, 4096));
         }
         Ok(())
     }
 
-    fn render(&mut self, name: String, template: String, context_json: String) -> wasmtime::Result<Result<String, String>> {
+    pub(crate) fn render_import(
+        &mut self,
+        name: String,
+        template: String,
+        context_json: String,
+    ) -> wasmtime::Result<Result<String, String>> {
         match render::render(&name, &template, &context_json, self.max_render_bytes, self.deadline) {
             Ok(s) => Ok(Ok(s)),
             Err(RenderFailure::Template(e)) => {
@@ -232,6 +236,47 @@ impl h::Host for State {
                 wasmtime::bail!("rendering `{name}` did not finish before the call's deadline")
             }
         }
+    }
+}
+
+/// A plugin's scaffold refusal, as every contract has it.
+pub(crate) struct Refusal {
+    pub message: String,
+    pub option: Option<String>,
+}
+
+/// One instantiated plugin, whatever its contract: each version's module adapts its bindings to the
+/// host model, so everything above this trait has one code path.
+pub(crate) trait Bindings {
+    fn info(&self, store: &mut Store<State>) -> wasmtime::Result<PluginInfo>;
+    fn scaffold(&self, store: &mut Store<State>, input: &ScaffoldInput) -> wasmtime::Result<Result<ScaffoldOutput, Refusal>>;
+    fn rules(&self, store: &mut Store<State>) -> wasmtime::Result<Vec<RuleInfo>>;
+    fn check(&self, store: &mut Store<State>, project: &ProjectInput) -> wasmtime::Result<Vec<Finding>>;
+    fn run_plan(&self, store: &mut Store<State>, project: &ProjectInput) -> wasmtime::Result<RunPlanAnswer>;
+    fn secrets(&self, store: &mut Store<State>, project: &ProjectInput) -> wasmtime::Result<Vec<SecretSpec>>;
+    fn linters(&self, store: &mut Store<State>, project: &ProjectInput) -> wasmtime::Result<Vec<LintRequest>>;
+}
+
+/// A linked component of one of the served contracts.
+enum Pre {
+    V0_1(v0_1::PluginPre<State>),
+    V0_2(v0_2::PluginPre<State>),
+}
+
+impl Pre {
+    fn new(contract: Version, pre: wasmtime::component::InstancePre<State>) -> wasmtime::Result<Pre> {
+        if contract.compatible_with(v0_2::VERSION) {
+            Ok(Pre::V0_2(v0_2::PluginPre::new(pre)?))
+        } else {
+            Ok(Pre::V0_1(v0_1::PluginPre::new(pre)?))
+        }
+    }
+
+    fn instantiate(&self, store: &mut Store<State>) -> wasmtime::Result<Box<dyn Bindings>> {
+        Ok(match self {
+            Pre::V0_1(pre) => Box::new(pre.instantiate(store)?),
+            Pre::V0_2(pre) => Box::new(pre.instantiate(store)?),
+        })
     }
 }
 
@@ -295,7 +340,9 @@ impl Runtime {
         let engine = Engine::new(&wasm).map_err(|e| RuntimeError::Engine(e.to_string()))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        // Every served contract's imports, side by side: a component links against its own version's.
         v0_1::Plugin::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
+            .and_then(|()| v0_2::Plugin::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s))
             .map_err(|e| RuntimeError::Engine(e.to_string()))?;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
@@ -336,7 +383,7 @@ impl Runtime {
             .inner
             .linker
             .instantiate_pre(&component)
-            .and_then(v0_1::PluginPre::new)
+            .and_then(|pre| Pre::new(contract, pre))
             .map_err(|e| fail(LoadErrorKind::Compile(format!("{e:#}"))))?;
         // What the manifest asks for applies unless the caller (the user's configuration) says otherwise.
         let limits = source.limits.unwrap_or_else(|| manifest.limits.apply(&self.inner.limits)).clamped();
@@ -359,8 +406,7 @@ impl Runtime {
                 options: vec![],
             },
         };
-        let info: PluginInfo =
-            plugin.call("info", |store, p| p.call_info(store)).map_err(|e| fail(LoadErrorKind::Call(Box::new(e))))?.into();
+        let info = plugin.call("info", |store, p| p.info(store)).map_err(|e| fail(LoadErrorKind::Call(Box::new(e))))?;
         plugin.info = validate_info(info).map_err(|e| fail(LoadErrorKind::BadInfo(e)))?;
         Ok(plugin)
     }
@@ -468,7 +514,7 @@ pub struct Plugin {
     label: String,
     sha256: String,
     contract: Version,
-    pre: v0_1::PluginPre<State>,
+    pre: Pre,
     limits: Limits,
     manifest: Manifest,
     grants: BTreeSet<Capability>,
@@ -508,13 +554,12 @@ impl Plugin {
 
     /// Generate a project. The output has passed every path and size check.
     pub fn scaffold(&self, input: &ScaffoldInput) -> Result<ScaffoldOutput, PluginError> {
-        let wit_input = t::ScaffoldInput::from(input);
         let (result, render_error) = self.call("scaffold", |store, p| {
-            let result = p.call_scaffold(&mut *store, &wit_input)?;
+            let result = p.scaffold(&mut *store, input)?;
             Ok((result, store.data().render_error.clone()))
         })?;
         let mut out: ScaffoldOutput = match result {
-            Ok(out) => out.into(),
+            Ok(out) => out,
             // A refusal after one of its own templates failed is the plugin's defect, not the user's input.
             Err(_) if render_error.is_some() => {
                 return Err(self.error("scaffold", FailureKind::Template(sanitize_text(&render_error.unwrap_or_default(), 2000))));
@@ -546,7 +591,7 @@ impl Plugin {
 
     /// The plugin's rule catalogue; ids must live in the plugin's own `<sdk-id>/` namespace.
     pub fn rules(&self) -> Result<Vec<RuleInfo>, PluginError> {
-        let rules = self.call("rules", |store, p| p.call_rules(store))?;
+        let rules = self.call("rules", |store, p| p.rules(store))?;
         if rules.len() > self.limits.max_items {
             return Err(self.error(
                 "rules",
@@ -559,7 +604,7 @@ impl Plugin {
                 self.check_rule_id("rules", &r.id)?;
                 Ok(RuleInfo {
                     id: r.id,
-                    severity: v0_1::severity(r.severity),
+                    severity: r.severity,
                     summary: sanitize_text(&r.summary, 300),
                     explanation: sanitize_text(&r.explanation, 3000),
                     fix: sanitize_text(&r.fix, 2000),
@@ -576,9 +621,8 @@ impl Plugin {
     /// Run the plugin's checks on the project in `dir`: with `project-read` granted, the plugin may also
     /// read that directory (read-only, at [`PROJECT_DIR`]); without it, `dir` is not shown to it at all.
     pub fn check_in(&self, project: &ProjectInput, dir: Option<&Path>) -> Result<Vec<Finding>, PluginError> {
-        let wit_project = t::Project::from(project);
         let preopen = dir.filter(|_| self.grants.contains(&Capability::ProjectRead));
-        let findings = self.call_with("check", preopen, |store, p| p.call_check(store, &wit_project))?;
+        let findings = self.call_with("check", preopen, |store, p| p.check(store, project))?;
         if findings.len() > self.limits.max_items {
             return Err(self.error(
                 "check",
@@ -588,10 +632,10 @@ impl Plugin {
         findings
             .into_iter()
             .map(|f| {
-                self.check_rule_id("check", &f.rule_id)?;
+                self.check_rule_id("check", &f.rule)?;
                 Ok(Finding {
-                    rule: f.rule_id,
-                    severity: v0_1::severity(f.severity),
+                    rule: f.rule,
+                    severity: f.severity,
                     path: f.path.map(|p| sanitize_text(&p, 1024)),
                     line: f.line.filter(|l| *l > 0),
                     // A plugin reads project files (and, with project-read, the whole directory):
@@ -602,6 +646,25 @@ impl Plugin {
                 })
             })
             .collect()
+    }
+
+    /// How the project starts (`spacesmith dev`), checked and cleaned: a plan is data the host will
+    /// execute, so every path stays inside the project and every text is sanitised.
+    pub fn run_plan(&self, project: &ProjectInput) -> Result<RunPlanAnswer, PluginError> {
+        let answer = self.call("run-plan", |store, p| p.run_plan(store, project))?;
+        plan::checked(answer, &self.limits).map_err(|e| self.error("run-plan", FailureKind::Invalid(e)))
+    }
+
+    /// The secrets the project's code reads (contract 0.1: the host's generic scan).
+    pub fn secrets(&self, project: &ProjectInput) -> Result<Vec<SecretSpec>, PluginError> {
+        let secrets = self.call("secrets", |store, p| p.secrets(store, project))?;
+        plan::checked_secrets(secrets, &self.limits).map_err(|e| self.error("secrets", FailureKind::Invalid(e)))
+    }
+
+    /// The host linters the plugin asks to run on the project's files.
+    pub fn linters(&self, project: &ProjectInput) -> Result<Vec<LintRequest>, PluginError> {
+        let requests = self.call("linters", |store, p| p.linters(store, project))?;
+        plan::checked_lint_requests(requests, &self.limits).map_err(|e| self.error("linters", FailureKind::Invalid(e)))
     }
 
     fn check_rule_id(&self, call: &'static str, id: &str) -> Result<(), PluginError> {
@@ -629,7 +692,7 @@ impl Plugin {
     fn call<R>(
         &self,
         call: &'static str,
-        f: impl FnOnce(&mut Store<State>, &g::Guest) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<State>, &dyn Bindings) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         self.call_with(call, None, f)
     }
@@ -639,7 +702,7 @@ impl Plugin {
         &self,
         call: &'static str,
         project: Option<&Path>,
-        f: impl FnOnce(&mut Store<State>, &g::Guest) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<State>, &dyn Bindings) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         let inner = &self.runtime.inner;
         let stderr = MemoryOutputPipe::new(STDERR_CAP);
@@ -662,7 +725,7 @@ impl Plugin {
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(self.limits.call_timeout.as_millis().div_ceil(TICK.as_millis()) as u64 + 1);
         store.epoch_deadline_trap();
-        let result = self.pre.instantiate(&mut store).and_then(|instance| f(&mut store, instance.spacesmith_plugin_guest()));
+        let result = self.pre.instantiate(&mut store).and_then(|instance| f(&mut store, instance.as_ref()));
         let stderr_text = String::from_utf8_lossy(&stderr.contents()).into_owned();
         if let Some(sink) = &inner.log_sink {
             for line in stderr_text.lines().filter(|l| !l.trim().is_empty()) {

@@ -84,12 +84,14 @@ fn expected_secrets() -> Vec<SecretSpec> {
             stage: SecretStage::Build,
             required: true,
             why: "The fixture's build step reads it.".into(),
+            found_in: vec![],
         },
         SecretSpec {
             name: "FIXTURE_RUNTIME_KEY".into(),
             stage: SecretStage::Runtime,
             required: false,
             why: "The fixture's app may read it.".into(),
+            found_in: vec![],
         },
     ]
 }
@@ -331,4 +333,20 @@ fn check_echoes_the_project() {
         ]
     );
     assert_eq!(plugin.check(&ProjectInput::default()).unwrap(), vec![front_matter("front matter: none")]);
+}
+
+/// What 0.1 lacks gets the answer a 0.1 host gave: no run plan, the generic secret scan, no linters.
+#[test]
+fn the_calls_contract_0_1_lacks_are_adapted() {
+    let plugin = load();
+    let project = ProjectInput {
+        files: vec![project_file("app.py", b"import os\nkey = os.environ[\"OPENAI_API_KEY\"]\n", false)],
+        front_matter_json: None,
+    };
+    assert_eq!(plugin.run_plan(&project).unwrap(), RunPlanAnswer::NotInContract);
+    let secrets = plugin.secrets(&project).unwrap();
+    assert_eq!(secrets.len(), 1, "{secrets:?}");
+    assert_eq!((secrets[0].name.as_str(), secrets[0].stage, secrets[0].required), ("OPENAI_API_KEY", SecretStage::Runtime, true));
+    assert_eq!(secrets[0].found_in, [Location { path: "app.py".into(), line: Some(2) }]);
+    assert!(plugin.linters(&project).unwrap().is_empty());
 }

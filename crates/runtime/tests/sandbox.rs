@@ -190,7 +190,7 @@ fn another_contract_version_is_refused_with_advice() {
     let text = err.to_string();
     assert!(matches!(err.kind, LoadErrorKind::Contract(ContractError::Unsupported { .. })), "{text}");
     assert!(text.contains("future-contract.wasm"), "{text}");
-    assert!(text.contains("contract 0.2.0") && text.contains("serves 0.1.x"), "{text}");
+    assert!(text.contains("contract 0.3.0") && text.contains("serves 0.1.x") && text.contains("0.2.x"), "{text}");
 }
 
 #[test]

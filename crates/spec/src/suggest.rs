@@ -1,34 +1,13 @@
 //! "Did you mean" suggestions by edit distance, shared by key, value and hardware checks.
 
+/// One implementation for the host and the plugins.
+pub use spacesmith_readers::edit_distance as distance;
+
 /// Lowercase and drop separators so `color-from`, `colorfrom` and `colorFrom` compare equal.
 fn normalise(s: &str) -> String {
     let kept = s.chars().filter(|c| !matches!(c, '_' | '-' | ' ' | '.'));
     // Keys and values are nearly always ASCII; its lowercase is a byte map, Unicode's is a table search.
     if s.is_ascii() { kept.map(|c| c.to_ascii_lowercase()).collect() } else { kept.flat_map(char::to_lowercase).collect() }
-}
-
-/// Optimal-string-alignment distance: Levenshtein plus adjacent transpositions (`sdk_verison`).
-pub fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 /// The candidate closest to `input`, if it is close enough to be a plausible typo.
@@ -57,13 +36,6 @@ pub(crate) fn closest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn distances() {
-        assert_eq!(distance("kitten", "sitting"), 3);
-        assert_eq!(distance("verison", "version"), 1);
-        assert_eq!(distance("", "abc"), 3);
-    }
 
     #[test]
     fn suggestions() {

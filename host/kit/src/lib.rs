@@ -1,10 +1,10 @@
 //! @NAME@: a spacesmith SDK plugin (`--sdk @SDK_ID@`). It scaffolds a static Space from
-//! `templates/` and checks `sdk: static` Spaces with one rule.
+//! `templates/`, checks `sdk: static` Spaces with one rule, and says how `spacesmith dev` runs them.
 
 use spacesmith_plugin_sdk::text::{one_line, yaml_str};
 use spacesmith_plugin_sdk::{
-    Finding, OptionSpec, Options, Plan, PluginError, PluginInfo, Project, Rule, RuleDef, ScaffoldInput, SdkPlugin, Severity,
-    Template, catalogue, export_plugin, finding, json,
+    Finding, OptionSpec, Options, Plan, PlanError, PluginError, PluginInfo, Project, Rule, RuleDef, RunPlan, ScaffoldInput,
+    Severity, Template, catalogue, finding, json,
 };
 
 const README: Template = Template::new("README.md.tera", include_str!("../templates/README.md.tera"));
@@ -18,35 +18,27 @@ const PAGE_TITLE: RuleDef = RuleDef {
     fix: "Add <title>Your Space</title> inside <head>.",
 };
 
-pub struct Plugin;
+// The plugin: each entry names the function that answers it (`secrets` and `linters` may be added
+// the same way; omitted, they keep the SDK's defaults).
+spacesmith_plugin_sdk::plugin! {
+    pub Plugin { info: info, plan: plan, rules: rules, check: check, run_plan: run_plan }
+}
 
-impl SdkPlugin for Plugin {
-    fn info() -> PluginInfo {
-        PluginInfo {
-            name: "@NAME@".into(),
-            sdk_id: "@SDK_ID@".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "A static Space with a greeting.".into(),
-            checks_sdks: vec!["static".into()],
-            default_port: None,
-            options: option_specs(),
-        }
-    }
-
-    fn plan(input: &ScaffoldInput) -> Result<Plan, PluginError> {
-        plan(input)
-    }
-
-    fn rules() -> Vec<Rule> {
-        catalogue(&[&PAGE_TITLE])
-    }
-
-    fn check(project: &Project) -> Vec<Finding> {
-        check(project)
+pub fn info() -> PluginInfo {
+    PluginInfo {
+        name: "@NAME@".into(),
+        sdk_id: "@SDK_ID@".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        description: "A static Space with a greeting.".into(),
+        checks_sdks: vec!["static".into()],
+        default_port: None,
+        options: option_specs(),
     }
 }
 
-export_plugin!(Plugin);
+pub fn rules() -> Vec<Rule> {
+    catalogue(&[&PAGE_TITLE])
+}
 
 pub fn option_specs() -> Vec<OptionSpec> {
     vec![OptionSpec::text("greeting", Some("Hello!"), "The page's heading.")]
@@ -80,13 +72,23 @@ pub fn check(project: &Project) -> Vec<Finding> {
     findings
 }
 
+/// How `spacesmith dev` runs the Space: it serves the files, index.html being the page. A plan is data:
+/// the host runs it once the user grants `run-plan` (see spacesmith-plugin.toml). A Python app would be
+/// `RunPlan::program(7860, ["python", "app.py"]).with_setup(PythonEnv::requirements(["requirements.txt"]))`.
+pub fn run_plan(project: &Project) -> Result<Option<RunPlan>, PlanError> {
+    if !project.has("index.html") {
+        return Err(PlanError::missing_file("index.html", "the page index.html does not exist", "Add index.html."));
+    }
+    Ok(Some(RunPlan::static_files(7860, "index.html")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use spacesmith_plugin_sdk::testing::{
         TeraRenderer, assert_catalogue, assert_option_specs, file_text, input, project, project_from_output,
     };
-    use spacesmith_plugin_sdk::{OptionValue, ScaffoldOutput};
+    use spacesmith_plugin_sdk::{OptionValue, ScaffoldOutput, Start, StaticSite};
 
     fn render(options: &[(&str, OptionValue)]) -> ScaffoldOutput {
         plan(&input("my-space", "My <Space>", false, options)).unwrap().render_with(&TeraRenderer).unwrap()
@@ -101,6 +103,8 @@ mod tests {
         assert!(file_text(&out, "index.html").contains("<h1>Hi &amp; welcome</h1>"));
         assert!(file_text(&out, "index.html").contains("<title>My &lt;Space&gt;</title>"));
         assert_eq!(check(&project_from_output(&out)), vec![]);
+        let plan = run_plan(&project_from_output(&out)).unwrap().expect("a run plan");
+        assert_eq!(plan.start, Ok(Start::StaticFiles(StaticSite { page: "index.html".into() })));
     }
 
     #[test]
@@ -119,6 +123,6 @@ mod tests {
     #[test]
     fn info_and_rules_are_well_formed() {
         assert_option_specs(&option_specs());
-        assert_catalogue("@SDK_ID@", &Plugin::rules());
+        assert_catalogue("@SDK_ID@", &rules());
     }
 }

@@ -846,7 +846,7 @@ impl DevObserver for DevPrinter {
                 self.emit(serde_json::json!({ "event": "building", "image": image }));
             }
             DevEvent::BuildCommand { command } => {
-                self.progress.step(&format!("Running the build (app_build_command): {command} …"));
+                self.progress.step(&format!("Running {command} …"));
                 self.emit(serde_json::json!({ "event": "build", "command": command }));
             }
             // The app's own output is why dev runs: printed with -q too; the tools' is progress.

@@ -1,42 +1,35 @@
 //! The built-in `docker` SDK plugin: scaffolds a Docker-SDK Space (a FastAPI service by default, a
 //! standard-library server with `--no-fastapi`, or a Space that clones and builds an app repository with
-//! `--from-git`), and checks Docker Spaces against the Hub's rules (see [`check`]).
+//! `--from-git`), checks Docker Spaces against the Hub's rules (see [`check`]), and says how they run
+//! under `spacesmith dev` (see [`run`]).
 //!
-//! The Dockerfile parser ([`dockerfile`]) and the listening-port detection ([`listen`]) are public so the
-//! streamlit plugin's tests can check its own Docker output with these rules.
+//! The Dockerfile parser ([`dockerfile`], shared with the host in `spacesmith-readers`) and the
+//! listening-port detection ([`listen`]) are public so the streamlit plugin's tests can check its own
+//! Docker output with these rules.
 
 pub mod check;
-pub mod dockerfile;
 pub mod listen;
 pub mod owners;
+pub mod run;
 mod scaffold;
-pub mod shell;
 
-use spacesmith_plugin_sdk::{Finding, Plan, PluginError, PluginInfo, Project, Rule, ScaffoldInput, SdkPlugin, export_plugin};
+pub use spacesmith_plugin_sdk::readers::{dockerfile, shell};
+
+use spacesmith_plugin_sdk::PluginInfo;
 
 pub use scaffold::{option_specs, plan};
 
-pub struct DockerPlugin;
-
-impl SdkPlugin for DockerPlugin {
-    fn info() -> PluginInfo {
-        info()
-    }
-
-    fn plan(input: &ScaffoldInput) -> Result<Plan, PluginError> {
-        plan(input)
-    }
-
-    fn rules() -> Vec<Rule> {
-        check::rules()
-    }
-
-    fn check(project: &Project) -> Vec<Finding> {
-        check::check(project)
+spacesmith_plugin_sdk::plugin! {
+    /// The `docker` SDK plugin.
+    pub DockerPlugin {
+        info: info,
+        plan: plan,
+        rules: check::rules,
+        check: check::check,
+        run_plan: run::run_plan,
+        linters: run::linters,
     }
 }
-
-export_plugin!(DockerPlugin);
 
 pub fn info() -> PluginInfo {
     PluginInfo {

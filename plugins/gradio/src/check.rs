@@ -9,7 +9,7 @@ use spacesmith_plugin_sdk::{
 
 use crate::GRADIO_PORT;
 
-const DEFAULT_APP_FILE: &str = "app.py";
+pub(crate) const DEFAULT_APP_FILE: &str = "app.py";
 const REQUIREMENTS: &str = "requirements.txt";
 
 pub const APP_FILE_NO_GRADIO: RuleDef = RuleDef {

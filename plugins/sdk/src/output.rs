@@ -153,12 +153,12 @@ impl File {
 impl SecretSpec {
     /// A secret the running app reads from its environment.
     pub fn runtime(name: &str, required: bool, why: &str) -> Self {
-        Self { name: name.to_string(), stage: SecretStage::Runtime, required, why: why.to_string() }
+        Self { name: name.to_string(), stage: SecretStage::Runtime, required, why: why.to_string(), found_in: Vec::new() }
     }
 
     /// A secret `docker build` needs, mounted with `RUN --mount=type=secret,id=<name>`.
     pub fn build(name: &str, required: bool, why: &str) -> Self {
-        Self { name: name.to_string(), stage: SecretStage::Build, required, why: why.to_string() }
+        Self { stage: SecretStage::Build, ..Self::runtime(name, required, why) }
     }
 }
 

@@ -79,13 +79,19 @@ pub fn front_matter_text<'a>(front_matter: &'a Value, key: &str) -> FrontMatterT
 /// README `app_port` (the port the Hub routes to), defaulting to 7860. A value that is not a port
 /// (the host's front-matter rules report those) also gives the default.
 pub fn app_port(front_matter: &Value) -> u16 {
+    app_port_or(front_matter, DEFAULT_APP_PORT)
+}
+
+/// README `app_port`, or `default` when it is absent or not a port (an SDK whose runtime uses another
+/// port than 7860, e.g. Streamlit's 8501).
+pub fn app_port_or(front_matter: &Value, default: u16) -> u16 {
     let value = &front_matter["app_port"];
     let parsed = match value {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };
-    parsed.and_then(|p| u16::try_from(p).ok()).filter(|p| *p != 0).unwrap_or(DEFAULT_APP_PORT)
+    parsed.and_then(|p| u16::try_from(p).ok()).filter(|p| *p != 0).unwrap_or(default)
 }
 
 #[cfg(test)]
@@ -129,6 +135,8 @@ mod tests {
         assert_eq!(app_port(&Value::Null), 7860);
         assert_eq!(app_port(&json!({"app_port": 70000})), 7860);
         assert_eq!(app_port(&json!({"app_port": 0})), 7860);
+        assert_eq!(app_port_or(&json!({"app_port": "x"}), 8501), 8501);
+        assert_eq!(app_port_or(&json!({"app_port": 7860}), 8501), 7860);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Native test support (feature `testing`; use it from `[dev-dependencies]` only).
 //!
-//! - [`TeraRenderer`]: renders a [`Plan`](crate::Plan) with Tera 1.20 configured like the host (no
-//!   builtins, no autoescape), so tests see the bytes a user gets;
+//! - [`TeraRenderer`]: renders a [`Plan`](crate::Plan) with the host's own Tera policy, so tests see the
+//!   bytes a user gets;
 //! - [`input`] / [`file_text`]: a scaffold input as the host sends it, and a generated file's text;
 //! - [`project`] / [`project_from_output`]: build the input of `check` (README front matter is turned
 //!   into JSON by [`front_matter_json`], which reads the simple YAML plugins generate);
@@ -15,51 +15,16 @@ use crate::{
     ScaffoldOutput, Severity, Value,
 };
 
-/// Renders with Tera 1.20 (default features off, as in the host) and autoescape off.
+/// Renders with the host's Tera policy ([`spacesmith_readers::tera`]: no builtins, no environment,
+/// bounded `range`, autoescape off), so tests see the bytes a user gets.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TeraRenderer;
 
 impl Render for TeraRenderer {
     fn render(&self, name: &str, template: &str, context: &Value) -> Result<String, PluginError> {
-        let fail = |e: tera::Error| {
-            let mut message = format!("template {name}: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            PluginError::new(message)
-        };
-        let mut tera = tera::Tera::default();
-        tera.autoescape_on(vec![]);
-        // As in the host: no environment, and `range` capped, so a template that passes here runs there.
-        tera.register_function("get_env", |_: &std::collections::HashMap<String, Value>| -> tera::Result<Value> {
-            Err("get_env is not available: plugins get no host environment".into())
-        });
-        tera.register_function("range", bounded_range);
-        tera.add_raw_template(name, template).map_err(fail)?;
-        let context = tera::Context::from_value(context.clone()).map_err(fail)?;
-        tera.render(name, &context).map_err(fail)
+        spacesmith_readers::tera::render(name, template, context.clone())
+            .map_err(|e| PluginError::new(format!("template {name}: {e}")))
     }
-}
-
-/// The host's `range`: at most 10,000 items.
-fn bounded_range(args: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
-    let int = |key: &str, default: Option<i64>| -> tera::Result<i64> {
-        match args.get(key) {
-            Some(v) => v.as_i64().ok_or_else(|| format!("range: `{key}` must be an integer").into()),
-            None => default.ok_or_else(|| format!("range: `{key}` is required").into()),
-        }
-    };
-    let (start, end, step) = (int("start", Some(0))?, int("end", None)?, int("step_by", Some(1))?);
-    if step <= 0 {
-        return Err("range: `step_by` must be positive".into());
-    }
-    let count = if end > start { ((end - start - 1) / step + 1) as usize } else { 0 };
-    if count > 10_000 {
-        return Err(format!("range: {count} items is more than the 10000 allowed").into());
-    }
-    Ok(Value::Array((0..count as i64).map(|i| Value::from(start + i * step)).collect()))
 }
 
 /// A scaffold input with the options the user gave, named and typed. The host merges option defaults

@@ -1,5 +1,5 @@
 //! Text helpers shared by plugins: safe literals for generated files, and small readers of the files
-//! `check` looks at (requirements.txt, Python source).
+//! `check` looks at (requirements.txt, Python source, flat TOML).
 
 use std::collections::BTreeMap;
 
@@ -44,72 +44,8 @@ pub fn line_of(text: &str, offset: usize) -> u32 {
     u32::try_from(newlines + 1).unwrap_or(u32::MAX)
 }
 
-/// A PEP 503 normalised distribution name: lowercase, runs of `-`, `_`, `.` as one `-`.
-pub fn normalize_package(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !out.ends_with('-') {
-                out.push('-');
-            }
-        } else {
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
-
-/// A requirement line of `requirements.txt` naming a package.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Requirement {
-    /// 1-based.
-    pub line: u32,
-    /// Normalised name.
-    pub name: String,
-    /// The version of an exact pin (`==X` or `===X`), if the line is one.
-    pub pinned: Option<String>,
-}
-
-/// The requirement of `requirements.txt` text that names `package` (normalised comparison), if any.
-/// Options (`-r`, `--extra-index-url`, ...), URLs and comments are skipped; extras and environment
-/// markers are ignored.
-pub fn find_requirement(requirements: &str, package: &str) -> Option<Requirement> {
-    let wanted = normalize_package(package);
-    requirements.lines().enumerate().find_map(|(i, raw)| {
-        let line = strip_requirement_comment(raw).trim();
-        if line.is_empty() || line.starts_with('-') || line.contains("://") {
-            return None;
-        }
-        let line = line.split(';').next().unwrap_or_default().trim();
-        let name_end = line.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(line.len());
-        let name = normalize_package(&line[..name_end]);
-        if name != wanted {
-            return None;
-        }
-        let rest = line[name_end..].trim_start();
-        let rest = match rest.strip_prefix('[') {
-            Some(extras) => extras.split_once(']').map_or("", |(_, after)| after).trim_start(),
-            None => rest,
-        };
-        let pinned = rest
-            .strip_prefix("===")
-            .or_else(|| rest.strip_prefix("=="))
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty() && !v.contains([',', '*', '<', '>', '!', '~']));
-        Some(Requirement { line: u32::try_from(i + 1).unwrap_or(u32::MAX), name, pinned })
-    })
-}
-
-/// A requirements.txt line without its comment (`#` at the start or after whitespace).
-fn strip_requirement_comment(line: &str) -> &str {
-    if line.trim_start().starts_with('#') {
-        return "";
-    }
-    match line.find(" #").or_else(|| line.find("\t#")) {
-        Some(i) => &line[..i],
-        None => line,
-    }
-}
+/// requirements.txt readers, shared with the host (one implementation: [`spacesmith_readers::requirements`]).
+pub use spacesmith_readers::requirements::{Requirement, find_requirement, normalize_package, requires};
 
 /// A line of Python source without its comment: the first `#` outside a string literal on that line.
 /// (A line-local approximation: strings spanning lines are not tracked.)
@@ -367,21 +303,6 @@ mod tests {
         assert_eq!(line_of(text, 2), 2);
         assert_eq!(line_of(text, 5), 3);
         assert_eq!(line_of(text, 999), 3);
-    }
-
-    #[test]
-    fn requirements_pins_are_found_by_normalised_name() {
-        let req =
-            "# deps\n-r base.txt\nnumpy>=1\nGradio[oauth] == 5.0.1 ; python_version >= '3.10'  # pinned\nx @ https://e/x.whl\n";
-        assert_eq!(
-            find_requirement(req, "gradio"),
-            Some(Requirement { line: 4, name: "gradio".into(), pinned: Some("5.0.1".into()) })
-        );
-        assert_eq!(find_requirement(req, "numpy").unwrap().pinned, None);
-        assert_eq!(find_requirement(req, "streamlit"), None);
-        assert_eq!(find_requirement("Streamlit_Foo==1\n", "streamlit-foo").unwrap().pinned.as_deref(), Some("1"));
-        assert_eq!(find_requirement("gradio==5.*\n", "gradio").unwrap().pinned, None);
-        assert_eq!(find_requirement("gradio-client==1.0\n", "gradio"), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use spacesmith_plugin_sdk::{
 
 const README: &str = "README.md";
 const PACKAGE_JSON: &str = "package.json";
-const DEFAULT_APP_FILE: &str = "index.html";
+pub(crate) const DEFAULT_APP_FILE: &str = "index.html";
 const BUILD_COMMAND: &str = "app_build_command";
 
 /// At most this many root-absolute URLs are reported (one finding each); the last says how many more.

@@ -8,7 +8,7 @@ use spacesmith_plugin_sdk::{
 
 use crate::STREAMLIT_PORT;
 
-const DEFAULT_APP_FILE: &str = "app.py";
+pub(crate) const DEFAULT_APP_FILE: &str = "app.py";
 const README: &str = "README.md";
 const REQUIREMENTS: &str = "requirements.txt";
 const CONFIG: &str = ".streamlit/config.toml";

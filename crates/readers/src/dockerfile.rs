@@ -64,6 +64,21 @@ pub enum Form<'a> {
     Shell(&'a str),
 }
 
+/// What the final image starts with, as its configuration records it after the build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageStart<'a> {
+    /// The CMD in effect. As in Docker, an ENTRYPOINT drops the CMD in effect unless its own stage set
+    /// that CMD before it.
+    pub cmd: Option<&'a Instruction>,
+    /// The ENTRYPOINT in effect (`ENTRYPOINT []` clears one).
+    pub entrypoint: Option<&'a Instruction>,
+    /// The working directory, `$VARS` expanded with the ARG and ENV values in effect; `/` when no
+    /// WORKDIR is set (an external base image's own WORKDIR is unknown here).
+    pub workdir: String,
+    /// The ENV values the container starts with (ARG values are build-time only).
+    pub env: Vars,
+}
+
 /// One build stage: its FROM and the instructions up to the next FROM.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stage<'a> {
@@ -206,6 +221,60 @@ impl Dockerfile {
         chain
     }
 
+    /// The start command and working directory of the final image: the last stage and the stages it is
+    /// built FROM (see [`Dockerfile::final_chain`]); `None` without a FROM.
+    pub fn image_start(&self) -> Option<ImageStart<'_>> {
+        let chain = self.final_chain();
+        chain.last()?;
+        let globals = self.global_args();
+        let mut start = ImageStart { cmd: None, entrypoint: None, workdir: "/".into(), env: Vars::new() };
+        for stage in &chain {
+            // ARG values belong to their stage; ENV values carry over to the stages built on it.
+            let mut vars = start.env.clone();
+            let mut cmd_set = false;
+            for ins in stage.body {
+                match ins.keyword.as_str() {
+                    "ARG" => {
+                        for (name, value) in arg_pairs(&ins.args) {
+                            let value = value.and_then(|v| shell::expand(&v, &vars)).or_else(|| globals.get(&name).cloned());
+                            if let Some(value) = value {
+                                vars.insert(name, value);
+                            }
+                        }
+                    }
+                    "ENV" => {
+                        for (name, value) in env_pairs(&ins.args) {
+                            let value = shell::expand(&value, &vars).unwrap_or(value);
+                            vars.insert(name.clone(), value.clone());
+                            start.env.insert(name, value);
+                        }
+                    }
+                    "WORKDIR" => {
+                        let raw = shell::words(&ins.args).join(" ");
+                        let dir = shell::expand(&raw, &vars).unwrap_or(raw);
+                        start.workdir = join_path(&start.workdir, &dir);
+                    }
+                    "CMD" => {
+                        start.cmd = Some(ins);
+                        cmd_set = true;
+                    }
+                    "ENTRYPOINT" => {
+                        let cleared = match ins.form() {
+                            Form::Exec(words) => words.is_empty(),
+                            Form::Shell(text) => text.is_empty(),
+                        };
+                        start.entrypoint = (!cleared).then_some(ins);
+                        if !cmd_set {
+                            start.cmd = None;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Some(start)
+    }
+
     /// Whether `image` (a FROM argument) names an earlier stage rather than an image.
     pub fn is_stage_name(stages: &[Stage<'_>], before: usize, image: &str) -> bool {
         stages[..before].iter().any(|s| s.name.as_deref() == Some(image.to_ascii_lowercase().as_str()))
@@ -224,7 +293,7 @@ impl Instruction {
     /// Exec form when the arguments are a JSON array of strings (as Docker decides), else shell form.
     pub fn form(&self) -> Form<'_> {
         if self.args.starts_with('[')
-            && let Ok(words) = serde_json::from_str::<Vec<String>>(&self.args)
+            && let Some(words) = crate::json::string_array(&self.args)
         {
             return Form::Exec(words);
         }
@@ -268,6 +337,22 @@ pub fn env_pairs(args: &str) -> Vec<(String, String)> {
         }
         _ => words.into_iter().filter_map(|w| w.split_once('=').map(|(n, v)| (n.to_string(), v.to_string()))).collect(),
     }
+}
+
+/// `dir` (a WORKDIR argument) from `base`: absolute, or joined to it; `.` and `..` resolved, no trailing `/`.
+fn join_path(base: &str, dir: &str) -> String {
+    let mut parts: Vec<&str> = if dir.starts_with('/') { Vec::new() } else { base.split('/').collect() };
+    for part in dir.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    let joined: Vec<&str> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    format!("/{}", joined.join("/"))
 }
 
 fn line_no(index: usize) -> u32 {
@@ -449,5 +534,61 @@ mod tests {
         );
         assert_eq!(env_pairs("A=1 B=\"two words\""), vec![("A".into(), "1".into()), ("B".into(), "two words".into())]);
         assert_eq!(env_pairs("LEGACY some value"), vec![("LEGACY".into(), "some value".into())]);
+    }
+
+    fn start_of(df: &Dockerfile) -> (Option<Form<'_>>, Option<u32>, String, Vars) {
+        let start = df.image_start().unwrap();
+        (start.cmd.map(Instruction::form), start.entrypoint.map(|i| i.line), start.workdir, start.env)
+    }
+
+    fn exec(words: &[&str]) -> Option<Form<'static>> {
+        Some(Form::Exec(words.iter().map(|w| w.to_string()).collect()))
+    }
+
+    #[test]
+    fn the_image_starts_with_the_final_stage_cmd_in_its_workdir() {
+        let text = "FROM python AS build\nCMD [\"node\"]\nFROM python:3.12\nENV HOME=/home/user \\\n    PATH=/x\n\
+                    WORKDIR $HOME/app\n# a comment\nCMD [\"sh\", \"/home/user/app/start.sh\"]\n";
+        let df = Dockerfile::parse(text);
+        let (cmd, entrypoint, workdir, env) = start_of(&df);
+        assert_eq!((cmd, entrypoint, workdir.as_str()), (exec(&["sh", "/home/user/app/start.sh"]), None, "/home/user/app"));
+        assert_eq!(env.get("PATH").map(String::as_str), Some("/x"));
+        let shell = Dockerfile::parse("FROM x\nCMD python app.py\n");
+        assert_eq!(start_of(&shell).0, Some(Form::Shell("python app.py")));
+        let fresh = Dockerfile::parse("FROM x\nCMD [\"a\"]\nFROM y\n");
+        assert_eq!(start_of(&fresh).0, None, "a new image has no CMD of ours");
+        assert!(Dockerfile::parse("# no stage\n").image_start().is_none());
+    }
+
+    #[test]
+    fn stages_built_on_earlier_ones_inherit_their_start() {
+        let text = "ARG BASE=/srv\nFROM python AS base\nARG BASE\nWORKDIR ${BASE}\nWORKDIR app\nCMD [\"python\", \"main.py\"]\n\
+                    FROM base\nWORKDIR ./web/../api\n";
+        let df = Dockerfile::parse(text);
+        let (cmd, _, workdir, env) = start_of(&df);
+        assert_eq!((cmd, workdir.as_str()), (exec(&["python", "main.py"]), "/srv/app/api"));
+        assert!(env.is_empty(), "ARG values are not the container's environment");
+        assert_eq!(start_of(&Dockerfile::parse("FROM x\nWORKDIR \"/a b\"\nWORKDIR /\n")).2, "/");
+    }
+
+    #[test]
+    fn an_entrypoint_drops_an_inherited_cmd_as_docker_does() {
+        let df = Dockerfile::parse("FROM x AS a\nCMD [\"a\"]\nFROM a\nENTRYPOINT [\"e\"]\n");
+        let (cmd, entrypoint, ..) = start_of(&df);
+        assert_eq!((cmd, entrypoint), (None, Some(4)));
+        let df = Dockerfile::parse("FROM x\nCMD [\"a\"]\nENTRYPOINT [\"e\"]\n");
+        let (cmd, entrypoint, ..) = start_of(&df);
+        assert_eq!((cmd, entrypoint), (exec(&["a"]), Some(3)), "set in the same stage, the CMD stays");
+        let df = Dockerfile::parse("FROM x\nENTRYPOINT [\"e\"]\nCMD [\"a\"]\nENTRYPOINT []\n");
+        let (cmd, entrypoint, ..) = start_of(&df);
+        assert_eq!((cmd, entrypoint), (exec(&["a"]), None));
+    }
+
+    #[test]
+    fn workdir_paths_join_like_docker() {
+        assert_eq!(join_path("/", "app"), "/app");
+        assert_eq!(join_path("/app", "src/"), "/app/src");
+        assert_eq!(join_path("/app", "/srv//x/."), "/srv/x");
+        assert_eq!(join_path("/app", "../.."), "/");
     }
 }
