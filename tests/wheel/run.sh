@@ -77,7 +77,7 @@ check() {
 
 if check "spacesmith --version" 0 spacesmith --version; then
   case "$out" in
-    "spacesmith $version (commit "*", contract "*", wasmtime "*")") pass "spacesmith --version: $out" ;;
+    "spacesmith $version (commit "*", contracts "*", wasmtime "*")") pass "spacesmith --version: $out" ;;
     *) fail "spacesmith --version printed: $out" ;;
   esac
 fi
