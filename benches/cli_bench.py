@@ -16,7 +16,8 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "spacesmith"
+# BENCH_BIN compares another build (e.g. a baseline commit's binary) with the same workload.
+BIN = pathlib.Path(os.environ.get("BENCH_BIN") or ROOT / "target" / "release" / "spacesmith")
 COOKIECUTTER = pathlib.Path(sys.executable).parent / "cookiecutter"
 TITLE, SLUG = "Bench Space", "bench-space"
 

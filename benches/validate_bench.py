@@ -18,7 +18,8 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "spacesmith"
+# BENCH_BIN measures another build (e.g. a baseline commit's binary) on the same repository.
+BIN = pathlib.Path(os.environ.get("BENCH_BIN") or ROOT / "target" / "release" / "spacesmith")
 TOTAL_FILES = 50_000
 GOAL_SECONDS = 2.0
 # Bounded: what validate keeps is the text it checks (capped per file and in all), not the repository.

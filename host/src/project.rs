@@ -223,15 +223,23 @@ impl ProjectService for Projects {
                     front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
                 };
                 for plugin in checkers {
-                    // The directory reaches the plugin only if the user granted it project-read.
-                    match plugin.check_in(&input, Some(dir)) {
+                    // Each call copies the whole project into the sandbox: on a large repo the two calls
+                    // run side by side (each in its own instance), so asking for linters costs no wall time.
+                    let (checked, linters) = std::thread::scope(|scope| {
+                        let linters = scope.spawn(|| plugin.linters(&input));
+                        // The directory reaches the plugin only if the user granted it project-read.
+                        let checked = plugin.check_in(&input, Some(dir));
+                        (checked, linters.join())
+                    });
+                    match checked {
                         Ok(found) => findings.extend(found),
                         // One broken checker must not hide what the others (and the host) found.
                         Err(e) => findings.push(plugin_failed(&e)),
                     }
-                    match plugin.linters(&input) {
-                        Ok(requests) => lint_requests.extend(requests),
-                        Err(e) => findings.push(plugin_failed(&e)),
+                    match linters {
+                        Ok(Ok(requests)) => lint_requests.extend(requests),
+                        Ok(Err(e)) => findings.push(plugin_failed(&e)),
+                        Err(panic) => std::panic::resume_unwind(panic),
                     }
                     checked_by.push(PluginSummary::of(&plugin));
                 }

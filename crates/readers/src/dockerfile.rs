@@ -79,6 +79,14 @@ pub struct ImageStart<'a> {
     pub env: Vars,
 }
 
+/// The variables at the end of a walk of the final image ([`Dockerfile::walk_final`]).
+pub struct FinalVars {
+    /// The ENV values the container starts with (ARG values are build-time only).
+    pub env: Vars,
+    /// Every variable in scope at the end of the last stage, its ARG values included.
+    pub in_scope: Vars,
+}
+
 /// One build stage: its FROM and the instructions up to the next FROM.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stage<'a> {
@@ -221,17 +229,17 @@ impl Dockerfile {
         chain
     }
 
-    /// The start command and working directory of the final image: the last stage and the stages it is
-    /// built FROM (see [`Dockerfile::final_chain`]); `None` without a FROM.
-    pub fn image_start(&self) -> Option<ImageStart<'_>> {
-        let chain = self.final_chain();
-        chain.last()?;
+    /// Visits the instructions of the final image (see [`Dockerfile::final_chain`]), root first, each with
+    /// its stage and the variables in scope after it: the stage's ARG values and the ENV values carried
+    /// over from the stages it is built on. An ENV whose value cannot be expanded is unknown, so it is
+    /// dropped rather than kept as raw `$TEXT`.
+    pub fn walk_final<'a>(&'a self, mut visit: impl FnMut(&Stage<'a>, &'a Instruction, &Vars)) -> FinalVars {
         let globals = self.global_args();
-        let mut start = ImageStart { cmd: None, entrypoint: None, workdir: "/".into(), env: Vars::new() };
-        for stage in &chain {
+        let mut runtime = Vars::new();
+        let mut vars = Vars::new();
+        for stage in &self.final_chain() {
             // ARG values belong to their stage; ENV values carry over to the stages built on it.
-            let mut vars = start.env.clone();
-            let mut cmd_set = false;
+            vars = runtime.clone();
             for ins in stage.body {
                 match ins.keyword.as_str() {
                     "ARG" => {
@@ -244,35 +252,58 @@ impl Dockerfile {
                     }
                     "ENV" => {
                         for (name, value) in env_pairs(&ins.args) {
-                            let value = shell::expand(&value, &vars).unwrap_or(value);
-                            vars.insert(name.clone(), value.clone());
-                            start.env.insert(name, value);
-                        }
-                    }
-                    "WORKDIR" => {
-                        let raw = shell::words(&ins.args).join(" ");
-                        let dir = shell::expand(&raw, &vars).unwrap_or(raw);
-                        start.workdir = join_path(&start.workdir, &dir);
-                    }
-                    "CMD" => {
-                        start.cmd = Some(ins);
-                        cmd_set = true;
-                    }
-                    "ENTRYPOINT" => {
-                        let cleared = match ins.form() {
-                            Form::Exec(words) => words.is_empty(),
-                            Form::Shell(text) => text.is_empty(),
-                        };
-                        start.entrypoint = (!cleared).then_some(ins);
-                        if !cmd_set {
-                            start.cmd = None;
+                            match shell::expand(&value, &vars) {
+                                Some(v) => {
+                                    vars.insert(name.clone(), v.clone());
+                                    runtime.insert(name, v);
+                                }
+                                None => {
+                                    vars.remove(&name);
+                                    runtime.remove(&name);
+                                }
+                            }
                         }
                     }
                     _ => {}
                 }
+                visit(stage, ins, &vars);
             }
         }
-        Some(start)
+        FinalVars { env: runtime, in_scope: vars }
+    }
+
+    /// The start command and working directory of the final image: the last stage and the stages it is
+    /// built FROM (see [`Dockerfile::final_chain`]); `None` without a FROM.
+    pub fn image_start(&self) -> Option<ImageStart<'_>> {
+        self.final_chain().last()?;
+        let (mut cmd, mut entrypoint, mut workdir) = (None, None, String::from("/"));
+        // The stage whose CMD is in effect: an ENTRYPOINT drops a CMD inherited from an earlier stage.
+        let mut cmd_stage = None;
+        let env = self
+            .walk_final(|stage, ins, vars| match ins.keyword.as_str() {
+                "WORKDIR" => {
+                    let raw = shell::words(&ins.args).join(" ");
+                    let dir = shell::expand(&raw, vars).unwrap_or(raw);
+                    workdir = join_path(&workdir, &dir);
+                }
+                "CMD" => {
+                    cmd = Some(ins);
+                    cmd_stage = Some(stage.index);
+                }
+                "ENTRYPOINT" => {
+                    let cleared = match ins.form() {
+                        Form::Exec(words) => words.is_empty(),
+                        Form::Shell(text) => text.is_empty(),
+                    };
+                    entrypoint = (!cleared).then_some(ins);
+                    if cmd_stage != Some(stage.index) {
+                        cmd = None;
+                    }
+                }
+                _ => {}
+            })
+            .env;
+        Some(ImageStart { cmd, entrypoint, workdir, env })
     }
 
     /// Whether `image` (a FROM argument) names an earlier stage rather than an image.
@@ -569,6 +600,16 @@ mod tests {
         assert_eq!((cmd, workdir.as_str()), (exec(&["python", "main.py"]), "/srv/app/api"));
         assert!(env.is_empty(), "ARG values are not the container's environment");
         assert_eq!(start_of(&Dockerfile::parse("FROM x\nWORKDIR \"/a b\"\nWORKDIR /\n")).2, "/");
+    }
+
+    #[test]
+    fn an_env_value_that_cannot_be_expanded_is_unknown() {
+        let df = Dockerfile::parse("FROM x AS a\nENV KEEP=1 GONE=$(date)\nFROM a\nARG STAGE=s\nENV FROM_ARG=$STAGE\n");
+        let walked = df.walk_final(|_, _, _| {});
+        let env: Vec<(&str, &str)> = walked.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(env, [("FROM_ARG", "s"), ("KEEP", "1")], "an unknown value is dropped, not kept as raw text");
+        assert_eq!(walked.in_scope.get("STAGE").map(String::as_str), Some("s"), "the last stage's ARG is in scope");
+        assert_eq!(start_of(&df).3, walked.env);
     }
 
     #[test]

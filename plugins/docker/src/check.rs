@@ -270,40 +270,8 @@ impl<'a> FinalImage<'a> {
         let images: Vec<String> =
             chain.iter().map(|s| shell::expand(s.image, &globals).unwrap_or_else(|| s.image.to_string())).collect();
         let mut builder = Builder::new(images.first().and_then(|i| known_family(i)));
-        let mut vars = Vars::new();
-        let mut runtime = Vars::new();
-        for stage in &chain {
-            // ARG values belong to their stage; ENV values carry over to the stages built on it.
-            vars = runtime.clone();
-            for ins in stage.body {
-                match ins.keyword.as_str() {
-                    "ARG" => {
-                        for (name, value) in arg_pairs(&ins.args) {
-                            let value = value.and_then(|v| shell::expand(&v, &vars)).or_else(|| globals.get(&name).cloned());
-                            if let Some(value) = value {
-                                vars.insert(name, value);
-                            }
-                        }
-                    }
-                    "ENV" => {
-                        for (name, value) in env_pairs(&ins.args) {
-                            match shell::expand(&value, &vars) {
-                                Some(v) => {
-                                    vars.insert(name.clone(), v.clone());
-                                    runtime.insert(name, v);
-                                }
-                                None => {
-                                    vars.remove(&name);
-                                    runtime.remove(&name);
-                                }
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-                builder.instruction(ins, &vars);
-            }
-        }
+        let walked = dockerfile.walk_final(|_, ins, vars| builder.instruction(ins, vars));
+        let (runtime, vars) = (walked.env, walked.in_scope);
         let instructions: Vec<&Instruction> = chain.iter().flat_map(|s| s.body.iter()).collect();
         let last = chain.last().expect("stages is not empty");
         let owners = builder.finish(&runtime);
