@@ -166,6 +166,9 @@ impl Projects {
     }
 }
 
+/// Above this many files, `check` and `linters` run in two threads (see `validate_loaded`).
+const PARALLEL_CALL_FILES: usize = 1000;
+
 impl ProjectService for Projects {
     fn new_project(&self, req: &NewRequest, force: bool, dry_run: bool) -> Result<NewReport, AppError> {
         let plugin = self.registry.get(&req.sdk)?;
@@ -222,15 +225,20 @@ impl ProjectService for Projects {
                     files: check_input(&project.files, CHECK_INPUT_BUDGET),
                     front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
                 };
+                // Each call copies the whole project into the sandbox: on a large repo the two calls run
+                // side by side (each in its own instance), so asking for linters adds no wall time; on a
+                // small one a thread costs more than it saves.
+                let side_by_side = input.files.len() > PARALLEL_CALL_FILES;
                 for plugin in checkers {
-                    // Each call copies the whole project into the sandbox: on a large repo the two calls
-                    // run side by side (each in its own instance), so asking for linters costs no wall time.
-                    let (checked, linters) = std::thread::scope(|scope| {
-                        let linters = scope.spawn(|| plugin.linters(&input));
-                        // The directory reaches the plugin only if the user granted it project-read.
-                        let checked = plugin.check_in(&input, Some(dir));
-                        (checked, linters.join())
-                    });
+                    // The directory reaches the plugin only if the user granted it project-read.
+                    let (checked, linters) = if side_by_side {
+                        std::thread::scope(|scope| {
+                            let linters = scope.spawn(|| plugin.linters(&input));
+                            (plugin.check_in(&input, Some(dir)), linters.join())
+                        })
+                    } else {
+                        (plugin.check_in(&input, Some(dir)), Ok(plugin.linters(&input)))
+                    };
                     match checked {
                         Ok(found) => findings.extend(found),
                         // One broken checker must not hide what the others (and the host) found.

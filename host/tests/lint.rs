@@ -101,3 +101,18 @@ fn validate_says_when_hadolint_is_not_on_path() {
     let report = dir2.cmd(&["validate", "app", "--json"]).env("PATH", "/nonexistent").expect(0).json();
     assert!(!report["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "hadolint/not-found"), "{report}");
 }
+
+#[test]
+fn a_large_project_gets_its_checks_and_linters_too() {
+    // Over 1,000 files the plugin's check and linters calls run side by side; both answers still count.
+    let dir = Dir::new();
+    generate(&dir, "docker", &[]);
+    for i in 0..1100 {
+        dir.write(&format!("app/data/{i:04}.txt"), "x\n");
+    }
+    dir.write("app/Dockerfile", dir.read("app/Dockerfile").replace("USER user\n", ""));
+    let report = dir.cmd(&["validate", "app", "--json"]).env("PATH", "/nonexistent").expect(0).json();
+    let rules: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"hadolint/not-found"), "the linters call was answered: {rules:?}");
+    assert!(rules.iter().any(|r| r.starts_with("docker/")), "the check call was answered: {rules:?}");
+}
