@@ -221,10 +221,7 @@ impl ProjectService for Projects {
                     field: Some("sdk".into()),
                 });
             } else {
-                let input = ProjectInput {
-                    files: check_input(&project.files, CHECK_INPUT_BUDGET),
-                    front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
-                };
+                let input = plugin_input(project, front_matter);
                 // Each call copies the whole project into the sandbox: on a large repo the two calls run
                 // side by side (each in its own instance), so asking for linters adds no wall time; on a
                 // small one a thread costs more than it saves.
@@ -285,10 +282,7 @@ impl ProjectService for Projects {
         if checkers.is_empty() {
             return Ok(crate::secrets::scan(&project.files));
         }
-        let input = ProjectInput {
-            files: check_input(&project.files, CHECK_INPUT_BUDGET),
-            front_matter_json: front_matter.map(|fm| fm.to_json().to_string()),
-        };
+        let input = plugin_input(project, front_matter);
         // Each plugin reads the code it knows; a name any of them finds is needed.
         let mut by_name: std::collections::BTreeMap<String, NeededSecret> = std::collections::BTreeMap::new();
         for plugin in checkers {
