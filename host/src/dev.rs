@@ -479,7 +479,7 @@ impl LocalDev {
                 let v = dir.join(".venv");
                 let created = !v.join("bin/python").exists();
                 if created {
-                    self.create_venv(&v, obs)?;
+                    create_venv(self.python.as_deref(), &v, obs)?;
                 }
                 (v, created)
             }
@@ -524,19 +524,24 @@ impl LocalDev {
         let _ = std::fs::write(&stamp, want);
         Ok(venv)
     }
+}
 
-    fn create_venv(&self, venv: &Path, obs: &dyn DevObserver) -> Result<(), AppError> {
-        let python = pick_python(self.python.as_deref())?;
-        let mut cmd = Command::new(&python);
-        cmd.args(["-m", "venv"]).arg(venv);
-        let status = run_streamed(cmd, "venv", obs)?;
-        if !status.success() {
+/// `python -m venv` at `venv`. On failure it removes what it left only if the directory was not there
+/// before: a `.venv` without `bin/python` may be the user's, and is never deleted.
+fn create_venv(python: Option<&str>, venv: &Path, obs: &dyn DevObserver) -> Result<(), AppError> {
+    let python = pick_python(python)?;
+    let existed = venv.exists();
+    let mut cmd = Command::new(&python);
+    cmd.args(["-m", "venv"]).arg(venv);
+    let status = run_streamed(cmd, "venv", obs)?;
+    if !status.success() {
+        if !existed {
             let _ = std::fs::remove_dir_all(venv);
-            return Err(AppError::new(ErrorCode::VenvFailed, format!("`{python} -m venv {}` failed ({status})", venv.display()))
-                .hint("On Debian/Ubuntu install the python3-venv package; or set $PYTHON to another Python >= 3.10."));
         }
-        Ok(())
+        return Err(AppError::new(ErrorCode::VenvFailed, format!("`{python} -m venv {}` failed ({status})", venv.display()))
+            .hint("On Debian/Ubuntu install the python3-venv package; or set $PYTHON to another Python >= 3.10."));
     }
+    Ok(())
 }
 
 /// `$PYTHON`, else the newest python3.x >= 3.10 on PATH (as tests/e2e/setup-venv.sh picks it).
@@ -850,5 +855,33 @@ mod tests {
         assert_eq!(with_port("--server.port={port}", 9000), "--server.port=9000");
         assert_eq!(with_port("app.py", 9000), "app.py");
         assert_eq!(docker_name("My Space_1"), "my-space-1");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_failed_venv_removes_only_what_it_created() {
+        use std::os::unix::fs::PermissionsExt;
+        struct Quiet;
+        impl DevObserver for Quiet {
+            fn event(&self, _: DevEvent<'_>) {}
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        // A "python" that passes the version probe, then leaves a half-made venv and fails.
+        let python = tmp.path().join("python");
+        std::fs::write(&python, "#!/bin/sh\n[ \"$1\" = -c ] && exit 0\nmkdir -p \"$3/lib\"\nexit 1\n").unwrap();
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let python = python.to_str().unwrap();
+
+        let fresh = tmp.path().join("fresh/.venv");
+        std::fs::create_dir_all(fresh.parent().unwrap()).unwrap();
+        let err = create_venv(Some(python), &fresh, &Quiet).unwrap_err();
+        assert_eq!(err.code, ErrorCode::VenvFailed);
+        assert!(!fresh.exists(), "the half-made venv it created is removed");
+
+        let users = tmp.path().join("users/.venv");
+        std::fs::create_dir_all(&users).unwrap();
+        std::fs::write(users.join("notes.txt"), "mine").unwrap();
+        assert_eq!(create_venv(Some(python), &users, &Quiet).unwrap_err().code, ErrorCode::VenvFailed);
+        assert_eq!(std::fs::read_to_string(users.join("notes.txt")).unwrap(), "mine", "a .venv it did not create stays");
     }
 }
